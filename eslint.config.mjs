@@ -1,0 +1,3 @@
+import netblocks from './tools/build-config/eslint.js';
+
+export default netblocks;
