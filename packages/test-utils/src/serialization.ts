@@ -21,10 +21,13 @@ export function expectLayerRoundTrip(layer: tf.layers.Layer, input: tf.Tensor, t
     const y2 = copy.apply(input) as tf.Tensor;
     expectTensorsClose(y2, y, tolerance);
   });
-  // The round trip through JSON, as model.json stores it.
-  const json = JSON.parse(JSON.stringify({ className: cls.className, config }));
-  const fromJson = tf.serialization.deserialize(json) as tf.layers.Layer;
-  expect(fromJson.getConfig()).toEqual(config);
+  // The round trip through JSON and the registry, as loading a model.json does.
+  const json = JSON.parse(JSON.stringify(config)) as tf.serialization.ConfigDict;
+  const [ctor, fromConfig] = registered as unknown as [
+    tf.serialization.SerializableConstructor<tf.layers.Layer>,
+    (c: typeof ctor, config: tf.serialization.ConfigDict) => tf.layers.Layer,
+  ];
+  expect(fromConfig(ctor, json).getConfig()).toEqual(config);
 }
 
 /**
