@@ -15,6 +15,8 @@ export function defineTsupConfig(options = {}) {
     platform: 'neutral',
     splitting: false,
     treeshake: true,
+    // Keep the `node:` prefix on builtins: bundlers for the browser then know to leave them alone.
+    removeNodeProtocol: false,
     external: [/^@tensorflow\//, /^@netblocks\//, /^node:/, ...(options.external ?? [])],
   });
 }

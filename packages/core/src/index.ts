@@ -1,0 +1,48 @@
+export { activationLayer, checkActivation } from './activations.js';
+export type { ActivationName } from './activations.js';
+export { initBackend, defaultBackendOrder, isNode } from './backend.js';
+export type { BackendChoice, BackendName, InitBackendOptions } from './backend.js';
+export {
+  batchNormParamsOf,
+  batchNormScaleShift,
+  foldBatchNormIntoConv,
+  foldBatchNormIntoDense,
+  foldBatchNormIntoDepthwise,
+} from './bn-fold.js';
+export type { BatchNormParams, FoldedKernel } from './bn-fold.js';
+export { batchNorm, convBnAct, resolveConvBnActArgs, torchPad } from './conv-bn-act.js';
+export type { BatchNormArgs, BlockFn, ConvBnActArgs, ResolvedConvBnActArgs } from './conv-bn-act.js';
+export {
+  convOutputLength,
+  effectiveKernelSize,
+  makeDivisible,
+  paddingAmounts,
+  samePadding,
+  torchPadding,
+} from './math.js';
+export type { AxisPadding, PaddingMode } from './math.js';
+export { convMacs, denseMacs, formatCount, profile, reportsMacs, summary } from './profile/index.js';
+export type { ConvMacsArgs, LayerProfile, MacsReporter, ModelProfile, SummaryOptions } from './profile/index.js';
+export {
+  decodeBF16,
+  decodeF16,
+  encodeBF16,
+  encodeF16,
+  isSafetensorsDtype,
+  MAX_HEADER_BYTES,
+  readSafetensors,
+  SAFETENSORS_DTYPES,
+  SafetensorsFile,
+  tensorsToSafetensors,
+  writeSafetensors,
+} from './safetensors/index.js';
+export type {
+  SafetensorsArrayOf,
+  SafetensorsDtype,
+  SafetensorsTensor,
+  SafetensorsTensorInfo,
+  SafetensorsTensorInput,
+  TensorsToSafetensorsOptions,
+} from './safetensors/index.js';
+export { CLASS_NAME_PREFIX, registerNetblocksClass } from './register.js';
+export type { SerializableClass } from './register.js';
