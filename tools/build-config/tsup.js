@@ -13,7 +13,8 @@ export function defineTsupConfig(options = {}) {
     clean: true,
     target: 'es2022',
     platform: 'neutral',
-    splitting: false,
+    // One shared chunk per format: the class `./register` registers is the one `.` exports.
+    splitting: true,
     treeshake: true,
     // Keep the `node:` prefix on builtins: bundlers for the browser then know to leave them alone.
     removeNodeProtocol: false,
