@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, type BatchNormArgs, type BlockFn } from '@netblocks/core';
+import { batchNorm, torchPad, type BatchNormArgs, type BlockFn } from '@netblocks/core';
 import { GroupConv2D } from './group-conv-layer.js';
 
 /** Something applied to a residual branch before the addition (an SE block, say), named under the block. */
@@ -22,6 +22,8 @@ export interface ResNeXtBottleneckArgs extends BatchNormArgs {
   expansion?: number;
   /** Applied to the residual branch after `bn3`, before the addition (SE-ResNeXt). Default none. */
   attention?: BranchAttention;
+  /** Padding of the 3x3 conv. Default `'torch'`. */
+  padding?: 'torch' | 'same';
 }
 
 /** Channels of the grouped 3x3 conv: `floor(planes * baseWidth / 64) * cardinality` (torchvision). */
@@ -46,8 +48,19 @@ export function resnextBottleneck(args: ResNeXtBottleneckArgs): BlockFn {
       `resnextBottleneck ${name}: the width per group floor(planes * baseWidth / 64) must be at least 1 (got planes=${planes}, baseWidth=${args.baseWidth ?? 64})`,
     );
   }
-  const conv = (n: string, filters: number, kernelSize: number, s: number, groups: number) =>
-    new GroupConv2D({ name: `${name}.${n}`, filters, kernelSize, strides: s, groups, useBias: false, padding: 'torch' });
+  const padding = args.padding ?? 'torch';
+  // Plain Conv2D wherever the conv is not grouped (a stock layer any TF.js app can load); 1x1 convs
+  // need no padding; the grouped 3x3 pads inside GroupConv2D.
+  const conv = (n: string, filters: number, kernelSize: number, s: number, groups: number): BlockFn => {
+    const layerName = `${name}.${n}`;
+    if (groups > 1) {
+      const layer = new GroupConv2D({ name: layerName, filters, kernelSize, strides: s, groups, useBias: false, padding });
+      return (x) => layer.apply(x) as tf.SymbolicTensor;
+    }
+    const pad = kernelSize > 1 && padding === 'torch' ? torchPad(`${layerName}.pad`, kernelSize) : (x: tf.SymbolicTensor) => x;
+    const layer = tf.layers.conv2d({ name: layerName, filters, kernelSize, strides: s, useBias: false, padding: padding === 'same' ? 'same' : 'valid' });
+    return (x) => layer.apply(pad(x)) as tf.SymbolicTensor;
+  };
   const relu = (n: string) => tf.layers.reLU({ name: `${name}.${n}` });
   const layers = {
     conv1: conv('conv1', width, 1, 1, 1),
@@ -66,13 +79,14 @@ export function resnextBottleneck(args: ResNeXtBottleneckArgs): BlockFn {
   const downsample = needsProjection
     ? [conv('downsample.0', outChannels, 1, strides, 1), batchNorm(`${name}.downsample.1`, args)]
     : [];
-  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor) => layer.apply(x) as tf.SymbolicTensor;
+  const apply = (layer: tf.layers.Layer | BlockFn, x: tf.SymbolicTensor) =>
+    (layer instanceof tf.layers.Layer ? layer.apply(x) : layer(x)) as tf.SymbolicTensor;
   return (x) => {
     let y = apply(layers.relu1, apply(layers.bn1, apply(layers.conv1, x)));
     y = apply(layers.relu2, apply(layers.bn2, apply(layers.conv2, y)));
     y = apply(layers.bn3, apply(layers.conv3, y));
     if (attention) y = attention(y);
-    const shortcut = downsample.reduce((s, layer) => apply(layer, s), x);
+    const shortcut = downsample.reduce<tf.SymbolicTensor>((s, layer) => apply(layer, s), x);
     return apply(layers.relu3, layers.add.apply([y, shortcut]) as tf.SymbolicTensor);
   };
 }

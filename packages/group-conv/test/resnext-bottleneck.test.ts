@@ -59,7 +59,10 @@ describe('resnextBottleneck builds the reference networks', () => {
   });
 
   it('ResNet-50 (cardinality 1): 25,557,032 trainable / 25,610,152 total, 4.089 G MACs', () => {
-    const p = profile(resnet50Like(1, 64));
+    const resnet = resnet50Like(1, 64);
+    // Ungrouped convs are stock Conv2D layers, loadable by any TF.js app.
+    expect(resnet.layers.filter((l) => l.getClassName() === 'NetblocksGroupConv2D')).toEqual([]);
+    const p = profile(resnet);
     expect(p.trainableParams).toBe(25_557_032);
     expect(p.totalParams).toBe(25_610_152);
     expect(Math.abs(p.macs / 4.089e9 - 1)).toBeLessThan(0.01);
