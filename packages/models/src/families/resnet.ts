@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+import { batchNorm, torchPad } from '@netblocks/core';
+import { resnextBottleneck, type BranchAttention } from '@netblocks/group-conv';
+import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+
+/** One ResNet/ResNeXt: blocks per stage, cardinality C, width per group d (torchvision's `groups`, `width_per_group`). */
+export interface ResNetConfig {
+  layers: readonly [number, number, number, number];
+  cardinality: number;
+  baseWidth: number;
+  /** Applied to each block's residual branch before the addition (SE-ResNet); none for ResNet/ResNeXt. */
+  attention?: BranchAttention;
+}
+
+const STAGE_PLANES = [64, 128, 256, 512] as const;
+
+/** The ResNet stem: 7x7/2 conv -> BN -> ReLU -> 3x3/2 max-pool (torchvision names `conv1`, `bn1`, `relu`, `maxpool`). */
+function stem(input: tf.SymbolicTensor, options: ResolvedModelOptions): tf.SymbolicTensor[] {
+  const torch = options.padding === 'torch';
+  const conv = tf.layers.conv2d({ filters: 64, kernelSize: 7, strides: 2, useBias: false, padding: torch ? 'valid' : 'same', name: 'conv1' });
+  let x = conv.apply(torch ? torchPad('conv1.pad', 7)(input) : input) as tf.SymbolicTensor;
+  x = batchNorm('bn1', { epsilon: options.bnEpsilon }).apply(x) as tf.SymbolicTensor;
+  const act = tf.layers.reLU({ name: 'relu' }).apply(x) as tf.SymbolicTensor;
+  // Zero padding equals PyTorch's -inf padding here: the input is non-negative after the ReLU.
+  const pool = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: torch ? 'valid' : 'same', name: 'maxpool' });
+  return [act, pool.apply(torch ? torchPad('maxpool.pad', 3)(act) : act) as tf.SymbolicTensor];
+}
+
+export function resnetBackbone(input: tf.SymbolicTensor, config: ResNetConfig, options: ResolvedModelOptions): Backbone {
+  const [act, pooled] = stem(input, options) as [tf.SymbolicTensor, tf.SymbolicTensor];
+  const taps: Backbone['taps'] = [{ name: 'relu', channels: 64, reduction: 2, tensor: act }];
+  let x = pooled;
+  let inChannels = 64;
+  config.layers.forEach((blocks, stage) => {
+    const planes = STAGE_PLANES[stage] as number;
+    for (let b = 0; b < blocks; b++) {
+      const name = `layer${stage + 1}.${b}`;
+      x = resnextBottleneck({
+        name,
+        inChannels,
+        planes,
+        cardinality: config.cardinality,
+        baseWidth: config.baseWidth,
+        strides: b === 0 && stage > 0 ? 2 : 1,
+        attention: config.attention,
+        padding: options.padding,
+        epsilon: options.bnEpsilon,
+      })(x);
+      inChannels = planes * 4;
+    }
+    taps.push({ name: `layer${stage + 1}.${blocks - 1}.act3`, channels: inChannels, reduction: 4 * 2 ** stage, tensor: x });
+  });
+  return { output: x, taps };
+}
+
+export const resnet: FamilyDefinition<ResNetConfig> = {
+  family: 'resnet',
+  paper: { title: 'Aggregated Residual Transformations for Deep Neural Networks (ResNeXt)', url: 'https://arxiv.org/abs/1611.05431' },
+  weights: 'torchvision',
+  bnEpsilon: 1e-5,
+  minInputSize: () => 32,
+  backbone: resnetBackbone,
+  variants: {
+    resnet50: {
+      config: { layers: [3, 4, 6, 3], cardinality: 1, baseWidth: 64 },
+      inputSize: 224,
+      reference: { totalParams: 25_610_152, trainableParams: 25_557_032, macs: 4.089e9 },
+    },
+    resnext50_32x4d: {
+      config: { layers: [3, 4, 6, 3], cardinality: 32, baseWidth: 4 },
+      inputSize: 224,
+      reference: { totalParams: 25_097_128, trainableParams: 25_028_904, macs: 4.2305e9 },
+    },
+    resnext101_32x4d: {
+      config: { layers: [3, 4, 23, 3], cardinality: 32, baseWidth: 4 },
+      inputSize: 224,
+      reference: { totalParams: 44_315_560, trainableParams: 44_177_704, macs: 7.97e9 },
+    },
+    resnext101_32x8d: {
+      config: { layers: [3, 4, 23, 3], cardinality: 32, baseWidth: 8 },
+      inputSize: 224,
+      reference: { totalParams: 88_994_216, trainableParams: 88_791_336, macs: 16.414e9 },
+    },
+  },
+};

@@ -1,0 +1,3 @@
+// The package's only module with a side effect: importing it registers every layer class that a
+// netblocks model can contain, so that saved models load by className.
+import '@netblocks/group-conv/register';

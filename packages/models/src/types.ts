@@ -1,0 +1,118 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/** Where a family's reference weights and layer names come from. */
+export type WeightSource = 'timm' | 'torchvision' | 'megvii';
+
+/** Options of `createModel`, Keras Applications' where they overlap. */
+export interface ModelOptions {
+  /** Classifier outputs. 0 = no classifier: the model returns pooled features (timm). Default 1000. */
+  numClasses?: number;
+  /** Keep the classifier. false = the last feature map, pooled only if `pooling` says so (Keras). Default true. */
+  includeTop?: boolean;
+  /** Global pooling of the last feature map when there is no classifier. Default 'avg' for
+   * `numClasses: 0`, none for `includeTop: false`. */
+  pooling?: 'avg' | 'max' | null;
+  /** Input shape `[height, width, channels]` (NHWC). Default the variant's resolution, 3 channels. */
+  inputShape?: [number, number, number];
+  /** Dropout before the classifier. Default the variant's. */
+  dropRate?: number;
+  /** Stochastic-depth rate of the last block (scaled by block index), where the family has it. Default the variant's. */
+  dropPathRate?: number;
+  /** Padding: `'torch'` (symmetric, so PyTorch weights give PyTorch's numbers) or TF's `'same'`. Default 'torch'. */
+  padding?: 'torch' | 'same';
+  /** BatchNorm epsilon override. Default the reference implementation's. */
+  bnEpsilon?: number;
+  /** Return the stage feature maps instead of logits (timm's features_only). Default false. */
+  features?: boolean;
+  /** Which stage feature maps to return with `features` (indices into `featureInfo`). Default all. */
+  outIndices?: number[];
+}
+
+/** Options with every default filled in for one variant. */
+export interface ResolvedModelOptions {
+  numClasses: number;
+  includeTop: boolean;
+  pooling: 'avg' | 'max' | null;
+  inputShape: [number, number, number];
+  dropRate: number;
+  dropPathRate: number;
+  padding: 'torch' | 'same';
+  bnEpsilon: number | undefined;
+  features: boolean;
+  outIndices: number[] | undefined;
+}
+
+/** One multi-scale feature map: its channels and its stride relative to the input. */
+export interface FeatureInfo {
+  /** The name of the layer that produces it. */
+  name: string;
+  channels: number;
+  reduction: number;
+}
+
+/** What a family's backbone builder returns. */
+export interface Backbone {
+  /** The last feature map, before any head. */
+  output: tf.SymbolicTensor;
+  /** The stage outputs, shallow to deep, for `features: true`. */
+  taps: (FeatureInfo & { tensor: tf.SymbolicTensor })[];
+}
+
+/** A reference figure and where it comes from. */
+export interface ReferenceFigures {
+  /** `countParams()`: trainable + BatchNorm moving statistics. */
+  totalParams: number;
+  /** PyTorch's `sum(p.numel())`. */
+  trainableParams: number;
+  /** Conv + linear multiply-adds at the default resolution; undefined where no reference is published. */
+  macs?: number;
+}
+
+/** One registered model: a row of its family's table. */
+export interface VariantInfo<Config> {
+  config: Config;
+  /** Default (and reference) input resolution. */
+  inputSize: number;
+  /** Classifier dropout by default. */
+  dropRate?: number;
+  /** Stochastic depth by default. */
+  dropPathRate?: number;
+  reference: ReferenceFigures;
+}
+
+export interface Paper {
+  title: string;
+  url: string;
+}
+
+/** A family: its variants as data, and how to build one. */
+export interface FamilyDefinition<Config> {
+  family: string;
+  paper: Paper;
+  weights: WeightSource;
+  /** The reference implementation's BatchNorm epsilon. */
+  bnEpsilon: number;
+  variants: Record<string, VariantInfo<Config>>;
+  /** Smallest input height/width the architecture takes. */
+  minInputSize(config: Config): number;
+  /** The one input size the classifier takes, where it has fixed-size dense layers (VGG); none otherwise. */
+  topInputSize?: number;
+  /** Builds the feature extractor on `input`. */
+  backbone(input: tf.SymbolicTensor, config: Config, options: ResolvedModelOptions): Backbone;
+  /** A family-specific classifier (VGG's FC stack, SqueezeNet's conv head); default pool -> dropout -> dense `fc`. */
+  classifier?(features: tf.SymbolicTensor, config: Config, options: ResolvedModelOptions): tf.SymbolicTensor;
+}
+
+/** What `getModelInfo` returns. */
+export interface ModelInfo {
+  name: string;
+  family: string;
+  paper: Paper;
+  weights: WeightSource;
+  inputSize: number;
+  /** Smallest input height/width the architecture takes. */
+  minInputSize: number;
+  /** The one input size the classifier takes (VGG's 224), if it is fixed. */
+  topInputSize?: number;
+  reference: ReferenceFigures;
+}

@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectNoLeakedTensors, useBackend } from '@netblocks/test-utils';
+import { createModel, getModelInfo, listModels } from '../src/index.js';
+
+useBackend('wasm');
+afterEach(() => tf.disposeVariables());
+
+/** A small input the architecture allows: 64 px, or its minimum when that is larger. */
+function smallSize(name: string): number {
+  return Math.max(64, getModelInfo(name).minInputSize);
+}
+
+function expectFinite(t: tf.Tensor): void {
+  const values = t.dataSync();
+  expect(values.every((v) => Number.isFinite(v)), 'NaN or infinity in the output').toBe(true);
+}
+
+/** Every registered model at a small input: logits, pooled features (numClasses 0) and the feature maps. */
+describe.each(listModels())('%s', (name) => {
+  const info = getModelInfo(name);
+  const size = smallSize(name);
+
+  it('classifies a small batch: [2, numClasses], finite, no leaked tensors', () => {
+    // A classifier with fixed-size dense layers (VGG) takes only its own size.
+    const inputSize = info.topInputSize ?? size;
+    const model = createModel(name, { numClasses: 10, inputShape: [inputSize, inputSize, 3] });
+    const x = tf.randomNormal([2, inputSize, inputSize, 3]);
+    expectNoLeakedTensors(() => {
+      const y = model.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual([2, 10]);
+      expectFinite(y);
+      return y;
+    });
+    x.dispose();
+    model.dispose();
+  });
+
+  it('numClasses: 0 returns pooled features; features: true returns the stage maps featureInfo describes', () => {
+    const x = tf.randomNormal([1, size, size, 3]);
+    const pooled = createModel(name, { numClasses: 0, inputShape: [size, size, 3] });
+    const features = createModel(name, { features: true, inputShape: [size, size, 3] });
+    const last = features.featureInfo[features.featureInfo.length - 1];
+    tf.tidy(() => {
+      const p = pooled.predict(x) as tf.Tensor;
+      expect(p.shape).toEqual([1, last?.channels]);
+      expectFinite(p);
+      const maps = [features.predict(x)].flat() as tf.Tensor[];
+      expect(maps.length).toBe(features.featureInfo.length);
+      maps.forEach((m, i) => {
+        const { channels, reduction } = features.featureInfo[i] as { channels: number; reduction: number };
+        const [n, h, w, c] = m.shape;
+        expect([n, c], `feature ${i}`).toEqual([1, channels]);
+        // size / reduction exactly where convs are padded; a little less where they are not (SqueezeNet).
+        expect(h, `feature ${i} height`).toBe(w);
+        expect(h as number, `feature ${i} height`).toBeLessThanOrEqual(Math.ceil(size / reduction));
+        expect(h as number, `feature ${i} height`).toBeGreaterThanOrEqual(Math.floor((size - 8) / reduction));
+      });
+      const reductions = features.featureInfo.map((f) => f.reduction);
+      expect(reductions).toEqual([...reductions].sort((a, b) => a - b));
+    });
+    x.dispose();
+    pooled.dispose();
+    features.dispose();
+  });
+});
