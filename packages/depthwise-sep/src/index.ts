@@ -1,0 +1,14 @@
+export { depthwiseConv2d, separableConv2d } from './op.js';
+export type { DepthwiseConv2dOptions } from './op.js';
+export type { ConvPadding, SizePair } from './geometry.js';
+export type { InitializerName } from './initializers.js';
+export type { DepthwiseArgs, ResolvedDepthwiseArgs } from './depthwise-args.js';
+export { NetblocksDepthwiseConv2D } from './depthwise-conv2d-layer.js';
+export type { DepthwiseConv2DArgs, ResolvedDepthwiseConv2DArgs } from './depthwise-conv2d-layer.js';
+export { NetblocksSeparableConv2D } from './separable-conv2d-layer.js';
+export type { ResolvedSeparableConv2DArgs, SeparableConv2DArgs } from './separable-conv2d-layer.js';
+export { depthwiseSeparableMacs, standardConvMacs } from './macs.js';
+export { mobilenetV1Block } from './mobilenet-v1-block.js';
+export type { MobileNetV1BlockArgs } from './mobilenet-v1-block.js';
+export { torchMaxPool, xceptionBlock, xceptionSeparable } from './xception.js';
+export type { XceptionBlockArgs, XceptionPadding, XceptionSeparableArgs } from './xception.js';
