@@ -1,4 +1,4 @@
-export { activationLayer, checkActivation } from './activations.js';
+export { activationLayer, applyActivation, checkActivation, fusedActivation } from './activations.js';
 export type { ActivationName } from './activations.js';
 export { initBackend, defaultBackendOrder, isNode } from './backend.js';
 export type { BackendChoice, BackendName, InitBackendOptions } from './backend.js';
@@ -10,6 +10,8 @@ export {
   foldBatchNormIntoDepthwise,
 } from './bn-fold.js';
 export type { BatchNormParams, FoldedKernel } from './bn-fold.js';
+export { checkInitializer, makeInitializer } from './initializers.js';
+export type { InitializerName } from './initializers.js';
 export { batchNorm, convBnAct, resolveConvBnActArgs, torchPad } from './conv-bn-act.js';
 export type { BatchNormArgs, BlockFn, ConvBnActArgs, ResolvedConvBnActArgs } from './conv-bn-act.js';
 export {
@@ -17,10 +19,11 @@ export {
   effectiveKernelSize,
   makeDivisible,
   paddingAmounts,
+  positivePair,
   samePadding,
   torchPadding,
 } from './math.js';
-export type { AxisPadding, PaddingMode } from './math.js';
+export type { AxisPadding, PaddingMode, SizePair } from './math.js';
 export { convMacs, denseMacs, formatCount, profile, reportsMacs, summary } from './profile/index.js';
 export type { ConvMacsArgs, LayerProfile, MacsReporter, ModelProfile, SummaryOptions } from './profile/index.js';
 export {

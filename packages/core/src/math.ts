@@ -102,3 +102,17 @@ export function convOutputLength(
   if (ceilMode && (out - 1) * stride >= inputLength + before) out -= 1;
   return out;
 }
+
+/** A value for height and width: one number for both, or `[height, width]`. */
+export type SizePair = number | readonly [number, number];
+
+/** `value` as `[height, width]`, checked to be positive integers; `owner` and `name` go into the error. */
+export function positivePair(owner: string, name: string, value: SizePair): [number, number] {
+  const pair: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
+  const ok = (typeof value === 'number' || (Array.isArray(value) && value.length === 2)) && pair.every((v) => Number.isInteger(v) && v >= 1);
+  if (!ok) {
+    throw new Error(`${owner}: \`${name}\` must be a positive integer or a pair of them (got ${name}=${JSON.stringify(value)})`);
+  }
+  return pair;
+}
+

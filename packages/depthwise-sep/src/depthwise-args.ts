@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { checkActivation, type ActivationName } from '@netblocks/core';
-import { checkPadding, outputLength, positivePair, type ConvPadding, type SizePair } from './geometry.js';
-import { checkInitializer, type InitializerName } from './initializers.js';
+import { checkActivation, checkInitializer, positivePair, type ActivationName, type InitializerName, type SizePair } from '@netblocks/core';
+import { checkPadding, outputLength, type ConvPadding } from './geometry.js';
 
 /** The arguments every TF.js layer takes: `name`, `trainable`, `inputShape`, `dtype`, ... */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { convMacs, type MacsReporter } from '@netblocks/core';
+import { convMacs, makeInitializer, type MacsReporter } from '@netblocks/core';
 import {
   depthwiseOutputSize,
   knownSizes,
@@ -9,7 +9,6 @@ import {
   type DepthwiseArgs,
   type ResolvedDepthwiseArgs,
 } from './depthwise-args.js';
-import { makeInitializer } from './initializers.js';
 import { depthwiseConv2d } from './op.js';
 
 const OWNER = 'NetblocksDepthwiseConv2D';

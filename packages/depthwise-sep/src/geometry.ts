@@ -1,23 +1,10 @@
 import { effectiveKernelSize, paddingAmounts, type AxisPadding, type PaddingMode } from '@netblocks/core';
 
-/** A value for height and width: one number for both, or `[height, width]`. */
-export type SizePair = number | readonly [number, number];
-
 /** How a conv pads its input: a mode (`'torch'`, `'same'`, `'valid'`, see core's `PaddingMode`), or
  * explicit zeros `[[top, bottom], [left, right]]`. */
 export type ConvPadding = PaddingMode | readonly [AxisPadding, AxisPadding];
 
 const MODES: readonly string[] = ['torch', 'same', 'valid'];
-
-/** `value` as `[height, width]`, checked to be positive integers; `owner` and `name` go into the error. */
-export function positivePair(owner: string, name: string, value: SizePair): [number, number] {
-  const pair: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
-  const ok = (typeof value === 'number' || (Array.isArray(value) && value.length === 2)) && pair.every((v) => Number.isInteger(v) && v >= 1);
-  if (!ok) {
-    throw new Error(`${owner}: \`${name}\` must be a positive integer or a pair of them (got ${name}=${JSON.stringify(value)})`);
-  }
-  return pair;
-}
 
 /**
  * Checks `padding` for a kernel of `kernelSize` dilated by `dilation`, and returns it in a

@@ -1,7 +1,6 @@
 export { depthwiseConv2d, separableConv2d } from './op.js';
 export type { DepthwiseConv2dOptions } from './op.js';
-export type { ConvPadding, SizePair } from './geometry.js';
-export type { InitializerName } from './initializers.js';
+export type { ConvPadding } from './geometry.js';
 export type { DepthwiseArgs, ResolvedDepthwiseArgs } from './depthwise-args.js';
 export { NetblocksDepthwiseConv2D } from './depthwise-conv2d-layer.js';
 export type { DepthwiseConv2DArgs, ResolvedDepthwiseConv2DArgs } from './depthwise-conv2d-layer.js';

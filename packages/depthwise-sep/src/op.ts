@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkActivation, type ActivationName } from '@netblocks/core';
-import { applyActivation, fusedActivation } from './activation.js';
+import { applyActivation, checkActivation, fusedActivation, positivePair, type ActivationName, type SizePair } from '@netblocks/core';
 import { dilatedDepthwiseConv2d } from './dilated.js';
-import { checkPadding, explicitPadding, outputLength, positivePair, type ConvPadding, type SizePair } from './geometry.js';
+import { checkPadding, explicitPadding, outputLength, type ConvPadding } from './geometry.js';
 
 /** Options of `depthwiseConv2d` and `separableConv2d`. */
 export interface DepthwiseConv2dOptions {

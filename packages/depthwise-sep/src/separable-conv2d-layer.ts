@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { convMacs, type MacsReporter } from '@netblocks/core';
+import { checkInitializer, convMacs, makeInitializer, type InitializerName, type MacsReporter } from '@netblocks/core';
 import {
   depthwiseOutputSize,
   knownSizes,
@@ -9,7 +9,6 @@ import {
   type DepthwiseArgs,
   type ResolvedDepthwiseArgs,
 } from './depthwise-args.js';
-import { checkInitializer, makeInitializer, type InitializerName } from './initializers.js';
 import { separableConv2d } from './op.js';
 
 const OWNER = 'NetblocksSeparableConv2D';

@@ -1,24 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { convOutputLength, type MacsReporter } from '@netblocks/core';
+import { checkInitializer, convOutputLength, makeInitializer, positivePair, type InitializerName, type MacsReporter } from '@netblocks/core';
 import { groupConv2d, type GroupConvActivation } from './op.js';
 import type { GroupConvStrategy } from './strategies.js';
 
 /** The arguments every TF.js layer takes: `name`, `trainable`, `inputShape`, `dtype`, ... */
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
-
-/** Initializers a GroupConv2D can be given by name (names as `tf.initializers` spells them). */
-export type GroupConvInitializer = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'leCunNormal' | 'leCunUniform' | 'zeros' | 'ones';
-
-const INITIALIZERS: Record<GroupConvInitializer, () => ReturnType<typeof tf.initializers.zeros>> = {
-  glorotUniform: () => tf.initializers.glorotUniform({}),
-  glorotNormal: () => tf.initializers.glorotNormal({}),
-  heUniform: () => tf.initializers.heUniform({}),
-  heNormal: () => tf.initializers.heNormal({}),
-  leCunNormal: () => tf.initializers.leCunNormal({}),
-  leCunUniform: () => tf.initializers.leCunUniform({}),
-  zeros: () => tf.initializers.zeros(),
-  ones: () => tf.initializers.ones(),
-};
 
 export interface GroupConv2DArgs extends LayerArgs {
   /** Output channels; must be divisible by `groups`. */
@@ -38,9 +24,9 @@ export interface GroupConv2DArgs extends LayerArgs {
   /** Activation fused after the bias. Default `'linear'`. */
   activation?: GroupConvActivation;
   /** Kernel initializer. Default `'glorotUniform'` (Keras' default; fan-in is kh*kw*Cin/groups). */
-  kernelInitializer?: GroupConvInitializer;
+  kernelInitializer?: InitializerName;
   /** Bias initializer. Default `'zeros'`. */
-  biasInitializer?: GroupConvInitializer;
+  biasInitializer?: InitializerName;
   /** How to compute the grouped conv. Default `'auto'` (per shape and backend). */
   strategy?: GroupConvStrategy | 'auto';
 }
@@ -55,17 +41,9 @@ export interface ResolvedGroupConv2DArgs {
   dilationRate: [number, number];
   useBias: boolean;
   activation: GroupConvActivation;
-  kernelInitializer: GroupConvInitializer;
-  biasInitializer: GroupConvInitializer;
+  kernelInitializer: InitializerName;
+  biasInitializer: InitializerName;
   strategy: GroupConvStrategy | 'auto';
-}
-
-function positivePair(name: string, v: number | [number, number]): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!p.every((e) => Number.isInteger(e) && e >= 1)) {
-    throw new Error(`GroupConv2D: \`${name}\` must be a positive integer or a pair of them (got ${name}=${JSON.stringify(v)})`);
-  }
-  return p;
 }
 
 /** Fills in the defaults of `GroupConv2DArgs` and checks every value that needs no input shape. */
@@ -78,23 +56,17 @@ export function resolveGroupConv2DArgs(args: GroupConv2DArgs): ResolvedGroupConv
   if (!['torch', 'same', 'valid'].includes(padding)) {
     throw new Error(`GroupConv2D: \`padding\` must be 'torch', 'same' or 'valid' (got padding=${JSON.stringify(padding)})`);
   }
-  for (const key of ['kernelInitializer', 'biasInitializer'] as const) {
-    const v = args[key];
-    if (v !== undefined && !(v in INITIALIZERS)) {
-      throw new Error(`GroupConv2D: \`${key}\` must be one of ${Object.keys(INITIALIZERS).join(', ')} (got ${key}=${JSON.stringify(v)})`);
-    }
-  }
   return {
     filters,
-    kernelSize: positivePair('kernelSize', args.kernelSize),
+    kernelSize: positivePair('GroupConv2D', 'kernelSize', args.kernelSize),
     groups,
-    strides: positivePair('strides', args.strides ?? 1),
+    strides: positivePair('GroupConv2D', 'strides', args.strides ?? 1),
     padding,
-    dilationRate: positivePair('dilationRate', args.dilationRate ?? 1),
+    dilationRate: positivePair('GroupConv2D', 'dilationRate', args.dilationRate ?? 1),
     useBias: args.useBias ?? true,
     activation: args.activation ?? 'linear',
-    kernelInitializer: args.kernelInitializer ?? 'glorotUniform',
-    biasInitializer: args.biasInitializer ?? 'zeros',
+    kernelInitializer: checkInitializer('GroupConv2D', 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform'),
+    biasInitializer: checkInitializer('GroupConv2D', 'biasInitializer', args.biasInitializer ?? 'zeros'),
     strategy: args.strategy ?? 'auto',
   };
 }
@@ -129,8 +101,8 @@ export class GroupConv2D extends tf.layers.Layer implements MacsReporter {
     if (cin % groups !== 0) {
       throw new Error(`GroupConv2D ${this.name}: \`groups\` must divide the input channels (got Cin=${cin}, groups=${groups})`);
     }
-    this.kernel = this.addWeight('kernel', [kernelSize[0], kernelSize[1], cin / groups, filters], 'float32', INITIALIZERS[this.resolved.kernelInitializer]());
-    if (useBias) this.bias = this.addWeight('bias', [filters], 'float32', INITIALIZERS[this.resolved.biasInitializer]());
+    this.kernel = this.addWeight('kernel', [kernelSize[0], kernelSize[1], cin / groups, filters], 'float32', makeInitializer(this.resolved.kernelInitializer));
+    if (useBias) this.bias = this.addWeight('bias', [filters], 'float32', makeInitializer(this.resolved.biasInitializer));
     this.inputSpec = [{ ndim: 4, axes: { [-1]: cin } }];
     this.built = true;
   }

@@ -4,7 +4,7 @@ export { chooseStrategy } from './choose-strategy.js';
 export { blockDiagonalKernel, depthwiseKernel, GROUP_CONV_STRATEGIES } from './strategies.js';
 export type { GroupConvGeometry, GroupConvStrategy } from './strategies.js';
 export { GroupConv2D, resolveGroupConv2DArgs } from './group-conv-layer.js';
-export type { GroupConv2DArgs, GroupConvInitializer, ResolvedGroupConv2DArgs } from './group-conv-layer.js';
+export type { GroupConv2DArgs, ResolvedGroupConv2DArgs } from './group-conv-layer.js';
 export { groupConvBnAct } from './blocks.js';
 export type { GroupConvBnActArgs } from './blocks.js';
 export { bottleneckWidth, resnextBottleneck } from './resnext-bottleneck.js';

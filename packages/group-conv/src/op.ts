@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { paddingAmounts, type PaddingMode } from '@netblocks/core';
+import { applyActivation, paddingAmounts, positivePair, type PaddingMode } from '@netblocks/core';
 import { chooseStrategy } from './choose-strategy.js';
 import { STRATEGIES, type GroupConvGeometry, type GroupConvStrategy } from './strategies.js';
 
@@ -26,14 +26,6 @@ export interface GroupConv2dOptions {
   strategy?: GroupConvStrategy | 'auto';
 }
 
-function pair(name: string, v: number | [number, number]): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : v;
-  if (!p.every((e) => Number.isInteger(e) && e >= 1)) {
-    throw new Error(`groupConv2d: \`${name}\` must be a positive integer or a pair of them (got ${name}=${JSON.stringify(v)})`);
-  }
-  return p;
-}
-
 /** Checks the shapes and options and resolves the geometry every strategy shares. */
 export function resolveGroupConvGeometry(
   xShape: readonly number[],
@@ -54,8 +46,8 @@ export function resolveGroupConvGeometry(
   if (cg * groups !== cin) {
     throw new Error(`groupConv2d: \`filter\` must have Cin/groups = ${cin / groups} input channels (got filter shape [${filterShape}], Cin=${cin}, groups=${groups})`);
   }
-  const strides = pair('strides', options.strides ?? 1);
-  const dilations = pair('dilation', options.dilation ?? 1);
+  const strides = positivePair('groupConv2d', 'strides', options.strides ?? 1);
+  const dilations = positivePair('groupConv2d', 'dilation', options.dilation ?? 1);
   const padding = options.padding ?? 'torch';
   let pad: GroupConvGeometry['pad'];
   if (padding === 'same' || padding === 'valid') {
@@ -105,19 +97,6 @@ export function groupConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: GroupC
     const strategy = requested === 'auto' ? chooseStrategy(x.shape, filter.shape, geo, tf.getBackend()) : requested;
     let y: tf.Tensor4D = STRATEGIES[strategy](x, filter, geo);
     if (bias) y = tf.add(y, bias);
-    return activation === 'linear' ? y : applyActivation(y, activation);
+    return applyActivation(y, activation) as tf.Tensor4D;
   });
-}
-
-function applyActivation(y: tf.Tensor4D, activation: Exclude<GroupConvActivation, 'linear'>): tf.Tensor4D {
-  switch (activation) {
-    case 'relu':
-      return tf.relu(y);
-    case 'relu6':
-      return tf.relu6(y);
-    case 'elu':
-      return tf.elu(y);
-    case 'sigmoid':
-      return tf.sigmoid(y);
-  }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** Initializers a layer of this package can be given, by the name `tf.initializers` spells them. */
+/** Initializers a netblocks layer can be given, by the name `tf.initializers` spells them (a name serializes as itself). */
 export type InitializerName =
   | 'glorotUniform'
   | 'glorotNormal'
