@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+import { activationLayer, batchNorm, makeDivisible, torchPad } from '@netblocks/core';
+import { mobilenetV1Block } from '@netblocks/depthwise-sep';
+import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+
+/** MobileNetV1 at one width multiplier (Howard et al., Table 1). */
+export interface MobileNetV1Config {
+  widthMultiplier: number;
+}
+
+/** Stages as timm's `_gen_mobilenet_v1` (`dsa_r{n}_k3_s{s}_c{c}`): [output channels, blocks, first stride]. */
+const STAGES = [
+  [64, 1, 1],
+  [128, 2, 2],
+  [256, 2, 2],
+  [512, 6, 2],
+  [1024, 2, 2],
+] as const;
+
+/** timm's names: `conv_stem`, `bn1` (+ `bn1.act`), `blocks.{stage}.{i}`; the head is the last block. */
+export function mobilenetV1Backbone(input: tf.SymbolicTensor, config: MobileNetV1Config, options: ResolvedModelOptions): Backbone {
+  const width = (c: number) => makeDivisible(c * config.widthMultiplier, 8);
+  const torch = options.padding === 'torch';
+  const stemFilters = width(32);
+  let x = tf.layers
+    .conv2d({ filters: stemFilters, kernelSize: 3, strides: 2, useBias: false, padding: torch ? 'valid' : 'same', name: 'conv_stem' })
+    .apply(torch ? torchPad('conv_stem.pad', 3)(input) : input) as tf.SymbolicTensor;
+  x = batchNorm('bn1', { epsilon: options.bnEpsilon }).apply(x) as tf.SymbolicTensor;
+  x = activationLayer('relu', 'bn1.act').apply(x) as tf.SymbolicTensor;
+  const taps: Backbone['taps'] = [];
+  let reduction = 2;
+  STAGES.forEach(([channels, blocks, stride], stage) => {
+    for (let i = 0; i < blocks; i++) {
+      x = mobilenetV1Block({
+        name: `blocks.${stage}.${i}`,
+        filters: width(channels),
+        strides: i === 0 ? stride : 1,
+        padding: options.padding,
+        epsilon: options.bnEpsilon,
+      })(x);
+    }
+    reduction *= stride;
+    taps.push({ name: `blocks.${stage}.${blocks - 1}.bn2.act`, channels: width(channels), reduction, tensor: x });
+  });
+  return { output: x, taps };
+}
+
+const PAPER = { title: 'MobileNets: Efficient Convolutional Neural Networks for Mobile Vision Applications', url: 'https://arxiv.org/abs/1704.04861' };
+
+export const mobilenetV1: FamilyDefinition<MobileNetV1Config> = {
+  family: 'mobilenetv1',
+  paper: PAPER,
+  weights: 'timm',
+  bnEpsilon: 1e-5,
+  minInputSize: () => 32,
+  backbone: mobilenetV1Backbone,
+  classifier: (x, _config, options) => {
+    let y = tf.layers.globalAveragePooling2d({ name: 'global_pool' }).apply(x) as tf.SymbolicTensor;
+    if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'head_drop' }).apply(y) as tf.SymbolicTensor;
+    return tf.layers.dense({ units: options.numClasses, name: 'classifier' }).apply(y) as tf.SymbolicTensor;
+  },
+  variants: {
+    mobilenetv1_100: { config: { widthMultiplier: 1 }, inputSize: 224, reference: { totalParams: 4_253_864, trainableParams: 4_231_976, macs: 568.7e6 } },
+    mobilenetv1_075: { config: { widthMultiplier: 0.75 }, inputSize: 224, reference: { totalParams: 2_601_976, trainableParams: 2_585_560 } },
+    mobilenetv1_050: { config: { widthMultiplier: 0.5 }, inputSize: 224, reference: { totalParams: 1_342_536, trainableParams: 1_331_592 } },
+    mobilenetv1_025: { config: { widthMultiplier: 0.25 }, inputSize: 224, reference: { totalParams: 475_544, trainableParams: 470_072 } },
+  },
+};
