@@ -1,0 +1,85 @@
+import type * as tf from '@tensorflow/tfjs';
+import { GroupConv2D } from '@netblocks/group-conv';
+
+/** What a fusion rule needs to know about a 2-D conv layer (Conv2D, DepthwiseConv2D or GroupConv2D). */
+export interface ConvLayerInfo {
+  layer: tf.layers.Layer;
+  /** Which of the three. */
+  type: 'conv2d' | 'depthwiseConv2d' | 'groupConv2d';
+  /** Side of its square kernel. */
+  kernelSize: number;
+  /** Its stride, the same on both axes. */
+  strides: number;
+  /** Channel groups: 1 for Conv2D, the input channels for DepthwiseConv2D. */
+  groups: number;
+  /** Zero padding it applies itself on every side, or null when that depends on the input size
+   * (TF's `'same'` at stride > 1 with a kernel wider than 1). */
+  ownPadding: number | null;
+  /** The kernel (the layer's own tensor: don't dispose): HWIO, or `[k, k, C, multiplier]` for depthwise. */
+  kernel: tf.Tensor4D;
+  /** The bias, when it has one (the layer's own tensor). */
+  bias: tf.Tensor1D | undefined;
+}
+
+type ConfigValue = tf.serialization.ConfigDictValue;
+
+/** `v` when it is `n` or `[n, n]`, else null. */
+function squareValue(v: ConfigValue | undefined): number | null {
+  if (typeof v === 'number') return v;
+  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && v[0] === v[1]) return v[0];
+  return null;
+}
+
+/** Per-side padding of a `'valid'`, `'same'` or `'torch'` conv with an odd square kernel, or null when it depends on the input. */
+function paddingOf(mode: ConfigValue | undefined, kernelSize: number, strides: number): number | null {
+  if (mode === 'valid' || kernelSize === 1) return 0;
+  if (kernelSize % 2 === 0) return null;
+  if (mode === 'torch' || (mode === 'same' && strides === 1)) return (kernelSize - 1) / 2;
+  return null;
+}
+
+/**
+ * Describes `layer` when it is a linear (no activation), undilated, channels-last 2-D conv with a
+ * square odd kernel and equal strides (what BN folding and branch fusion can handle), else null.
+ */
+export function describeConv(layer: tf.layers.Layer): ConvLayerInfo | null {
+  const className = layer.getClassName();
+  const type = layer instanceof GroupConv2D ? 'groupConv2d' : className === 'Conv2D' ? 'conv2d' : className === 'DepthwiseConv2D' ? 'depthwiseConv2d' : null;
+  if (type === null || !layer.built) return null;
+  const config = layer.getConfig();
+  const kernelSize = squareValue(config['kernelSize']);
+  const strides = squareValue(config['strides']);
+  if (kernelSize === null || strides === null || squareValue(config['dilationRate'] ?? 1) !== 1) return null;
+  if ((config['activation'] ?? 'linear') !== 'linear' || (config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') return null;
+  const [kernel, bias] = layer.getWeights() as [tf.Tensor4D, tf.Tensor1D | undefined];
+  let groups = 1;
+  if (type === 'groupConv2d') groups = (layer as GroupConv2D).resolved.groups;
+  else if (type === 'depthwiseConv2d') groups = kernel.shape[2];
+  else if (config['groups'] !== undefined && config['groups'] !== 1) return null;
+  return { layer, type, kernelSize, strides, groups, ownPadding: paddingOf(config['padding'], kernelSize, strides), kernel, bias };
+}
+
+/** Per-side padding of a channels-last `ZeroPadding2D` that pads all four sides equally, else null. */
+export function uniformZeroPadding(layer: tf.layers.Layer): number | null {
+  if (layer.getClassName() !== 'ZeroPadding2D') return null;
+  const config = layer.getConfig();
+  if ((config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') return null;
+  const padding = config['padding'];
+  const flat = Array.isArray(padding) ? padding.flat() : [padding];
+  const first = flat[0];
+  return typeof first === 'number' && flat.length === 4 && flat.every((p) => p === first) ? first : null;
+}
+
+/**
+ * A new, unbuilt layer of the same class and config as `layer`, with `overrides` applied (for a conv
+ * that gains a bias: `{ name, useBias: true }`). Goes through the class's own `fromConfig`, as loading
+ * a saved model does.
+ */
+export function cloneLayer(layer: tf.layers.Layer, overrides: tf.serialization.ConfigDict = {}): tf.layers.Layer {
+  const cls = layer.constructor as tf.serialization.SerializableConstructor<tf.layers.Layer> & {
+    fromConfig: (cls: tf.serialization.SerializableConstructor<tf.layers.Layer>, config: tf.serialization.ConfigDict) => tf.layers.Layer;
+  };
+  // A deep copy: the new layer must share no config object with the old one.
+  const config = JSON.parse(JSON.stringify({ ...layer.getConfig(), ...overrides })) as tf.serialization.ConfigDict;
+  return cls.fromConfig(cls, config);
+}
