@@ -2,3 +2,4 @@
 // netblocks model can contain, so that saved models load by className.
 import '@netblocks/depthwise-sep/register';
 import '@netblocks/group-conv/register';
+import '@netblocks/repvgg-reparam/register';

@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { profile } from '@netblocks/core';
+import { maxRelativeDifference, useBackend } from '@netblocks/test-utils';
+import { reparameterize } from '@netblocks/repvgg-reparam';
+import { createModel } from '../src/index.js';
+
+useBackend('wasm');
+
+/** Gives every BatchNorm non-trivial statistics, as a trained network has. */
+function randomizeBatchNorms(model: tf.LayersModel): void {
+  for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
+    const c = layer.getWeights()[0]?.shape[0] as number;
+    layer.setWeights([tf.randomUniform([c], 0.5, 1.5), tf.randomNormal([c], 0, 0.1), tf.randomNormal([c], 0, 0.1), tf.randomUniform([c], 0.5, 2)]);
+  }
+}
+
+describe('structural checks from the papers', () => {
+  it('reparameterize(repvgg_a0) has 8,309,384 parameters and the same outputs within 1e-4', () => {
+    const model = createModel('repvgg_a0');
+    randomizeBatchNorms(model);
+    const deploy = reparameterize(model);
+    expect(deploy.countParams()).toBe(8_309_384);
+    expect(Math.abs(profile(deploy).macs / 1.362e9 - 1)).toBeLessThan(0.01);
+    const x = tf.randomNormal([1, 224, 224, 3]);
+    tf.tidy(() => {
+      expect(maxRelativeDifference(deploy.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor)).toBeLessThan(1e-4);
+    });
+    x.dispose();
+    model.dispose();
+    deploy.dispose();
+  });
+});
