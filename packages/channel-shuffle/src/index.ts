@@ -1,0 +1,11 @@
+export { channelShuffle, channelShufflePermutation } from './op.js';
+export type { ShuffleOrder } from './op.js';
+export { ChannelShuffle } from './channel-shuffle-layer.js';
+export type { ChannelShuffleArgs } from './channel-shuffle-layer.js';
+export { ChannelSlice } from './channel-slice-layer.js';
+export type { ChannelSliceArgs } from './channel-slice-layer.js';
+export { resolveShuffleNetV2UnitArgs, shuffleNetV2Unit } from './shufflenet-v2-unit.js';
+export type { ResolvedShuffleNetV2UnitArgs, ShuffleNetV2UnitArgs } from './shufflenet-v2-unit.js';
+export { resolveShuffleNetV1UnitArgs, shuffleNetV1Unit } from './shufflenet-v1-unit.js';
+export type { ResolvedShuffleNetV1UnitArgs, ShuffleNetV1UnitArgs, ShufflePlacement } from './shufflenet-v1-unit.js';
+export type { UnitPadding } from './unit-layers.js';
