@@ -30,4 +30,13 @@ describe('structural checks from the papers', () => {
     model.dispose();
     deploy.dispose();
   });
+
+  it("ShuffleNet V1: stage 2's first unit has an ungrouped first 1x1 conv, every other unit a grouped one", () => {
+    const model = createModel('shufflenet_v1_g3_x1_0', { inputShape: [64, 64, 3] });
+    const firstConvs = model.layers.filter((l) => /^features\.\d+\.branch_main_1\.0$/.test(l.name));
+    expect(firstConvs).toHaveLength(16);
+    expect(firstConvs[0]?.getClassName()).toBe('Conv2D');
+    for (const conv of firstConvs.slice(1)) expect(conv.getConfig()).toMatchObject({ groups: 3 });
+    model.dispose();
+  });
 });
