@@ -1,0 +1,8 @@
+// The package's only module with a side effect: importing it registers the layers with TF.js, so
+// that models using it load by className. package.json lists it under `sideEffects`.
+import { registerNetblocksClass } from '@netblocks/core';
+import { Gelu } from './gelu-layer.js';
+import { TokenMixing } from './token-mixing-layer.js';
+
+registerNetblocksClass(TokenMixing);
+registerNetblocksClass(Gelu);
