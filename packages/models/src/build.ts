@@ -33,6 +33,7 @@ export function resolveModelOptions<C>(
   if (!(dropRate >= 0 && dropRate < 1)) fail(name, `\`dropRate\` must be in [0, 1) (got dropRate=${dropRate})`);
   const dropPathRate = options.dropPathRate ?? variant.dropPathRate ?? 0;
   if (!(dropPathRate >= 0 && dropPathRate < 1)) fail(name, `\`dropPathRate\` must be in [0, 1) (got dropPathRate=${dropPathRate})`);
+  if (dropPathRate > 0 && !family.supportsDropPath) fail(name, `\`dropPathRate\` is not supported by the ${family.family} family (got dropPathRate=${dropPathRate})`);
   const padding = options.padding ?? 'torch';
   if (padding !== 'torch' && padding !== 'same') fail(name, `\`padding\` must be 'torch' or 'same' (got padding=${JSON.stringify(padding)})`);
   if (options.bnEpsilon !== undefined && !(options.bnEpsilon > 0)) fail(name, `\`bnEpsilon\` must be positive (got bnEpsilon=${options.bnEpsilon})`);

@@ -3,4 +3,5 @@
 import '@netblocks/channel-shuffle/register';
 import '@netblocks/depthwise-sep/register';
 import '@netblocks/group-conv/register';
+import '@netblocks/mlp-mixer/register';
 import '@netblocks/repvgg-reparam/register';

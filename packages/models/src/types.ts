@@ -97,6 +97,8 @@ export interface FamilyDefinition<Config> {
   minInputSize(config: Config): number;
   /** The one input size the classifier takes, where it has fixed-size dense layers (VGG); none otherwise. */
   topInputSize?: number;
+  /** Whether the family has stochastic depth (`dropPathRate`). */
+  supportsDropPath?: boolean;
   /** Builds the feature extractor on `input`. */
   backbone(input: tf.SymbolicTensor, config: Config, options: ResolvedModelOptions): Backbone;
   /** A family-specific classifier (VGG's FC stack, SqueezeNet's conv head); default pool -> dropout -> dense `fc`. */

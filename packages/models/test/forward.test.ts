@@ -16,12 +16,17 @@ function expectFinite(t: tf.Tensor): void {
   expect(values.every((v) => Number.isFinite(v)), 'NaN or infinity in the output').toBe(true);
 }
 
-/** Every registered model at a small input: logits, pooled features (numClasses 0) and the feature maps. */
+/** Models over 50 M parameters (VGG, RepVGG-B2/B3, ResNeXt-101 32x8d, Mixer-B/L) are built once in
+ * this file: their weights, not their activations, cost the time. Their families' feature paths are
+ * checked on the smaller members. */
+const BIG = 50e6;
+
+/** Every registered model at a small input: logits. */
 describe.each(listModels())('%s', (name) => {
   const info = getModelInfo(name);
-  const size = smallSize(name);
 
   it('classifies a small batch: [2, numClasses], finite, no leaked tensors', () => {
+    const size = smallSize(name);
     // A classifier with fixed-size dense layers (VGG) takes only its own size.
     const inputSize = info.topInputSize ?? size;
     const model = createModel(name, { numClasses: 10, inputShape: [inputSize, inputSize, 3] });
@@ -35,6 +40,11 @@ describe.each(listModels())('%s', (name) => {
     x.dispose();
     model.dispose();
   });
+});
+
+/** Every model under 50 M parameters: pooled features (numClasses 0) and the stage feature maps. */
+describe.each(listModels().filter((n) => getModelInfo(n).reference.totalParams <= BIG))('%s', (name) => {
+  const size = smallSize(name);
 
   it('numClasses: 0 returns pooled features; features: true returns the stage maps featureInfo describes', () => {
     const x = tf.randomNormal([1, size, size, 3]);

@@ -39,4 +39,20 @@ describe('structural checks from the papers', () => {
     for (const conv of firstConvs.slice(1)) expect(conv.getConfig()).toMatchObject({ groups: 3 });
     model.dispose();
   });
+
+  it('Mixer: D_S and D_C are the per-size hyper-parameters, not the number of patches', () => {
+    for (const [name, channels, ds, dc] of [
+      ['mixer_s32_224', 512, 256, 2048],
+      ['mixer_b16_224', 768, 384, 3072],
+      ['mixer_l32_224', 1024, 512, 4096],
+    ] as const) {
+      const model = createModel(name, { inputShape: [64, 64, 3], numClasses: 10 });
+      const patch = name.includes('16') ? 16 : 32;
+      const tokens = (64 / patch) ** 2;
+      const shapes = (layer: string) => model.getLayer(layer).getWeights().map((w) => w.shape);
+      expect(shapes('blocks.0.mlp_tokens')).toEqual([[tokens, ds], [ds], [ds, tokens], [tokens]]);
+      expect(shapes('blocks.0.mlp_channels.fc1')).toEqual([[channels, dc], [dc]]);
+      model.dispose();
+    }
+  });
 });

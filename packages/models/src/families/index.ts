@@ -1,4 +1,5 @@
 import type { FamilyDefinition } from '../types.js';
+import { mixer } from './mixer.js';
 import { mobilenetV1 } from './mobilenet-v1.js';
 import { repvgg } from './repvgg.js';
 import { resnet } from './resnet.js';
@@ -9,4 +10,4 @@ import { vgg } from './vgg.js';
 import { xception } from './xception.js';
 
 /** Every family, in the order `listModels` groups them. */
-export const FAMILIES: readonly FamilyDefinition<never>[] = [xception, mobilenetV1, shuffleNetV1, shuffleNetV2, resnet, repvgg, squeezenet, vgg] as unknown as FamilyDefinition<never>[];
+export const FAMILIES: readonly FamilyDefinition<never>[] = [xception, mobilenetV1, shuffleNetV1, shuffleNetV2, resnet, repvgg, squeezenet, vgg, mixer] as unknown as FamilyDefinition<never>[];
