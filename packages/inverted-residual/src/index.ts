@@ -1,0 +1,13 @@
+export { checkDropRate, dropPath } from './op.js';
+export type { DropPathOptions } from './op.js';
+export { StochasticDepth } from './stochastic-depth-layer.js';
+export type { StochasticDepthArgs } from './stochastic-depth-layer.js';
+export { invertedResidual, planInvertedResidual } from './inverted-residual.js';
+export type { InvertedResidualArgs, InvertedResidualPlan } from './inverted-residual.js';
+export { INVERTED_RESIDUAL_NAMING } from './naming.js';
+export type { InvertedResidualLayerNames, InvertedResidualNaming, InvertedResidualNamingName, InvertedResidualShape } from './naming.js';
+export { scaleDepth, scaleWidth } from './compound-scaling.js';
+export { fusedMBConv } from './fused-mbconv.js';
+export type { FusedMBConvArgs } from './fused-mbconv.js';
+export { FUSED_MBCONV_NAMING } from './naming.js';
+export type { FusedMBConvLayerNames, FusedMBConvNaming, FusedMBConvNamingName } from './naming.js';
