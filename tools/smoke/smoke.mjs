@@ -34,7 +34,7 @@ function publishablePackages() {
 
 function main() {
   const packages = publishablePackages();
-  for (const { dir } of packages) pnpm(['pack', '--pack-destination', tarballs], { cwd: dir, stdio: 'ignore' });
+  for (const { dir } of packages) pnpm(['pack', '--pack-destination', tarballs], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   const files = readdirSync(tarballs).map((f) => join(tarballs, f));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'netblocks-smoke', private: true, version: '1.0.0' }));
   execFileSync(

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { globalPool, poolDropoutDense } from './head.js';
 import type { FamilyDefinition, FeatureInfo, ModelOptions, ResolvedModelOptions, VariantInfo } from './types.js';
 
-/** A model built by `createModel`; with `features: true`, `featureInfo` describes its outputs. */
-export type NetblocksModel = tf.LayersModel & { featureInfo: FeatureInfo[] };
+/** A model built by `createModel`. With `features: true`, `featureInfo` describes its outputs;
+ * `numFeatures` is the channels of the last feature map, what `numClasses: 0` returns (timm's `num_features`). */
+export type NetblocksModel = tf.LayersModel & { featureInfo: FeatureInfo[]; numFeatures: number };
 
 function fail(name: string, message: string): never {
   throw new Error(`createModel('${name}'): ${message}`);
@@ -45,7 +46,7 @@ export function resolveModelOptions<C>(
     dropRate,
     dropPathRate,
     padding,
-    bnEpsilon: options.bnEpsilon ?? family.bnEpsilon,
+    bnEpsilon: options.bnEpsilon ?? variant.bnEpsilon ?? family.bnEpsilon,
     features: options.features ?? false,
     outIndices: options.outIndices,
   };
@@ -75,5 +76,6 @@ export function buildModel<C>(name: string, family: FamilyDefinition<C>, variant
   }
   const model = tf.model({ inputs: input, outputs, name }) as NetblocksModel;
   model.featureInfo = featureInfo;
+  model.numFeatures = backbone.output.shape[backbone.output.shape.length - 1] as number;
   return model;
 }

@@ -3,5 +3,7 @@
 import '@netblocks/channel-shuffle/register';
 import '@netblocks/depthwise-sep/register';
 import '@netblocks/group-conv/register';
+import '@netblocks/inverted-residual/register';
 import '@netblocks/mlp-mixer/register';
 import '@netblocks/repvgg-reparam/register';
+import '@netblocks/se-block/register';

@@ -77,6 +77,8 @@ export interface VariantInfo<Config> {
   dropRate?: number;
   /** Stochastic depth by default. */
   dropPathRate?: number;
+  /** BatchNorm epsilon, where a variant differs from its family (torchvision EfficientNet-B5..B7). */
+  bnEpsilon?: number;
   reference: ReferenceFigures;
 }
 

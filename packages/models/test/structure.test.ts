@@ -55,4 +55,41 @@ describe('structural checks from the papers', () => {
       model.dispose();
     }
   });
+
+  it('MobileNetV2 has exactly 10 residual adds, and its last conv is widened only above width 1', () => {
+    for (const [name, head] of [['mobilenetv2_100', 1280], ['mobilenetv2_035', 1280], ['mobilenetv2_140', 1792]] as const) {
+      const model = createModel(name, { inputShape: [64, 64, 3], numClasses: 10 });
+      expect(model.layers.filter((l) => l.getClassName() === 'Add')).toHaveLength(10);
+      expect(model.getLayer('conv_head').getConfig()).toMatchObject({ filters: head });
+      model.dispose();
+    }
+  });
+
+  it('EfficientNet B0-B7: stem, stage widths, repeats and head follow the compound-scaling table', () => {
+    // REFERENCE.md: filters f*w rounded to 8 (never 10 % down), repeats ceil(d*r).
+    const round = (f: number, w: number) => {
+      const v = f * w;
+      let n = Math.max(8, Math.floor((v + 4) / 8) * 8);
+      if (n < 0.9 * v) n += 8;
+      return n;
+    };
+    const table = { b0: [1.0, 1.0], b1: [1.0, 1.1], b2: [1.1, 1.2], b3: [1.2, 1.4], b4: [1.4, 1.8], b5: [1.6, 2.2], b6: [1.8, 2.6], b7: [2.0, 3.1] } as const;
+    const base = [[16, 1], [24, 2], [40, 2], [80, 3], [112, 3], [192, 4], [320, 1]] as const;
+    for (const [variant, [w, d]] of Object.entries(table)) {
+      const model = createModel(`efficientnet_${variant}`, { inputShape: [32, 32, 3], numClasses: 0 });
+      expect(model.getLayer('features.0.0').getConfig(), variant).toMatchObject({ filters: round(32, w) });
+      base.forEach(([c, r], i) => {
+        const repeats = Math.ceil(d * r);
+        const blocks = new Set(model.layers.map((l) => l.name.match(new RegExp(`^features\\.${i + 1}\\.(\\d+)\\.`))?.[1]).filter(Boolean));
+        expect(blocks.size, `${variant} stage ${i + 1} repeats`).toBe(repeats);
+        const last = model.layers.filter((l) => l.name.startsWith(`features.${i + 1}.${repeats - 1}.`) && l.getClassName() === 'BatchNormalization').pop();
+        expect(last?.getWeights()[0]?.shape, `${variant} stage ${i + 1} width`).toEqual([round(c, w)]);
+      });
+      expect(model.getLayer('features.8.0').getConfig(), variant).toMatchObject({ filters: 4 * round(320, w) });
+      model.dispose();
+    }
+    const b7 = createModel('efficientnet_b7', { inputShape: [32, 32, 3], numClasses: 0 });
+    expect(b7.getLayer('features.8.0').getConfig()).toMatchObject({ filters: 2560 }); // REFERENCE.md: B7 head 2560
+    b7.dispose();
+  });
 });

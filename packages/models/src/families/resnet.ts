@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, torchPad } from '@netblocks/core';
 import { resnextBottleneck, type BranchAttention } from '@netblocks/group-conv';
+import { seAttention } from '@netblocks/se-block';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 
 /** One ResNet/ResNeXt: blocks per stage, cardinality C, width per group d (torchvision's `groups`, `width_per_group`). */
@@ -56,6 +57,7 @@ export function resnetBackbone(input: tf.SymbolicTensor, config: ResNetConfig, o
 export const resnet: FamilyDefinition<ResNetConfig> = {
   family: 'resnet',
   paper: { title: 'Aggregated Residual Transformations for Deep Neural Networks (ResNeXt)', url: 'https://arxiv.org/abs/1611.05431' },
+  // torchvision's names; timm's resnet/seresnet use the same ones (its stem ReLU is `act1`, weightless).
   weights: 'torchvision',
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
@@ -75,6 +77,17 @@ export const resnet: FamilyDefinition<ResNetConfig> = {
       config: { layers: [3, 4, 23, 3], cardinality: 32, baseWidth: 4 },
       inputSize: 224,
       reference: { totalParams: 44_315_560, trainableParams: 44_177_704, macs: 7.97e9 },
+    },
+    // SENet: an SE of C/16 of the block's output channels after bn3, before the addition (timm names `layerN.i.se.fc1/fc2`).
+    seresnet50: {
+      config: { layers: [3, 4, 6, 3], cardinality: 1, baseWidth: 64, attention: seAttention() },
+      inputSize: 224,
+      reference: { totalParams: 28_141_144, trainableParams: 28_088_024, macs: 4.092e9 },
+    },
+    seresnext50_32x4d: {
+      config: { layers: [3, 4, 6, 3], cardinality: 32, baseWidth: 4, attention: seAttention() },
+      inputSize: 224,
+      reference: { totalParams: 27_628_120, trainableParams: 27_559_896, macs: 4.233e9 },
     },
     resnext101_32x8d: {
       config: { layers: [3, 4, 23, 3], cardinality: 32, baseWidth: 8 },
