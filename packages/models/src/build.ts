@@ -52,11 +52,26 @@ export function resolveModelOptions<C>(
   };
 }
 
+/** The variant's config with the family knobs in `options` applied; a knob the family lacks is an error. */
+function applyKnobs<C>(name: string, family: FamilyDefinition<C>, config: C, options: ModelOptions): C {
+  let result = config;
+  for (const knob of ['widthMultiplier', 'groups'] as const) {
+    const value = options[knob];
+    if (value === undefined) continue;
+    const apply = family.knobs?.[knob];
+    if (!apply) fail(name, `\`${knob}\` is not a knob of the ${family.family} family (got ${knob}=${value})`);
+    if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) fail(name, `\`${knob}\` must be a positive number (got ${knob}=${value})`);
+    result = apply(result, value);
+  }
+  return result;
+}
+
 /** Builds one variant of a family with resolved options. */
 export function buildModel<C>(name: string, family: FamilyDefinition<C>, variant: VariantInfo<C>, options: ModelOptions): NetblocksModel {
-  const resolved = resolveModelOptions(name, family, variant, options);
+  const config = applyKnobs(name, family, variant.config, options);
+  const resolved = resolveModelOptions(name, family, { ...variant, config }, options);
   const input = tf.input({ shape: resolved.inputShape, name: 'input' });
-  const backbone = family.backbone(input, variant.config, resolved);
+  const backbone = family.backbone(input, config, resolved);
   let outputs: tf.SymbolicTensor[];
   let featureInfo: FeatureInfo[] = [];
   if (resolved.features) {
@@ -70,7 +85,7 @@ export function buildModel<C>(name: string, family: FamilyDefinition<C>, variant
     outputs = taps.map((t) => t.tensor);
     featureInfo = taps.map(({ name: n, channels, reduction }) => ({ name: n, channels, reduction }));
   } else if (resolved.includeTop && resolved.numClasses > 0) {
-    outputs = [family.classifier ? family.classifier(backbone.output, variant.config, resolved) : poolDropoutDense(backbone.output, resolved)];
+    outputs = [family.classifier ? family.classifier(backbone.output, config, resolved) : poolDropoutDense(backbone.output, resolved)];
   } else {
     outputs = [resolved.pooling ? globalPool(backbone.output, resolved.pooling) : backbone.output];
   }

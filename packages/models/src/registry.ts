@@ -41,9 +41,11 @@ function distance(a: string, b: string): number {
   return row[b.length] as number;
 }
 
-/** The registered names closest to `name`. */
+/** The registered names closest to `name`, compared without separators (`mobilenet_v2` is near `mobilenetv2_100`). */
 export function closestModelNames(name: string, count = 3): string[] {
-  return [...REGISTRY.keys()].sort((a, b) => distance(name, a) - distance(name, b) || a.localeCompare(b)).slice(0, count);
+  const bare = (s: string) => s.toLowerCase().replace(/[_\-.]/g, '');
+  const score = (candidate: string) => distance(bare(name), bare(candidate)) * 100 + distance(name, candidate);
+  return [...REGISTRY.keys()].sort((a, b) => score(a) - score(b) || a.localeCompare(b)).slice(0, count);
 }
 
 function entry(name: string): RegistryEntry {

@@ -26,7 +26,14 @@ export interface ModelOptions {
   features?: boolean;
   /** Which stage feature maps to return with `features` (indices into `featureInfo`). Default all. */
   outIndices?: number[];
+  /** Family knob: channel width multiplier (MobileNetV1/V2, EfficientNet's width coefficient). Default the variant's. */
+  widthMultiplier?: number;
+  /** Family knob: groups (ResNeXt's cardinality, RepVGG's grouped layers, ShuffleNet V1's groups). Default the variant's. */
+  groups?: number;
 }
+
+/** The family knobs `ModelOptions` can carry. */
+export type KnobName = 'widthMultiplier' | 'groups';
 
 /** Options with every default filled in for one variant. */
 export interface ResolvedModelOptions {
@@ -99,6 +106,9 @@ export interface FamilyDefinition<Config> {
   minInputSize(config: Config): number;
   /** The one input size the classifier takes, where it has fixed-size dense layers (VGG); none otherwise. */
   topInputSize?: number;
+  /** The knobs this family takes, each returning the variant's config with the knob applied (and
+   * checking its value). A knob the family does not list is an error. */
+  knobs?: Partial<Record<KnobName, (config: Config, value: number) => Config>>;
   /** Whether the family has stochastic depth (`dropPathRate`). */
   supportsDropPath?: boolean;
   /** Builds the feature extractor on `input`. */

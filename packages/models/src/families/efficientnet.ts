@@ -87,6 +87,7 @@ export const efficientNet: FamilyDefinition<EfficientNetConfig> = {
   supportsDropPath: true,
   minInputSize: () => 32,
   backbone: efficientNetBackbone,
+  knobs: { widthMultiplier: (config, widthCoefficient) => ({ ...config, widthCoefficient }) },
   classifier: (x, _config, options) => {
     let y = tf.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x) as tf.SymbolicTensor;
     if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'classifier.0' }).apply(y) as tf.SymbolicTensor;

@@ -54,6 +54,7 @@ export const mobilenetV1: FamilyDefinition<MobileNetV1Config> = {
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: mobilenetV1Backbone,
+  knobs: { widthMultiplier: (_config, widthMultiplier) => ({ widthMultiplier }) },
   classifier: (x, _config, options) => {
     let y = tf.layers.globalAveragePooling2d({ name: 'global_pool' }).apply(x) as tf.SymbolicTensor;
     if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'head_drop' }).apply(y) as tf.SymbolicTensor;

@@ -77,6 +77,7 @@ export const mobilenetV2: FamilyDefinition<MobileNetV2Config> = {
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: mobilenetV2Backbone,
+  knobs: { widthMultiplier: (_config, widthMultiplier) => ({ widthMultiplier }) },
   classifier: (x, _config, options) => {
     let y = tf.layers.globalAveragePooling2d({ name: 'global_pool' }).apply(x) as tf.SymbolicTensor;
     if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'head_drop' }).apply(y) as tf.SymbolicTensor;

@@ -58,6 +58,12 @@ export const repvgg: FamilyDefinition<RepVGGConfig> = {
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: repvggBackbone,
+  knobs: {
+    groups: (config, groups) => {
+      if (groups !== 1 && groups !== 2 && groups !== 4) throw new Error(`createModel: RepVGG's \`groups\` must be 1, 2 or 4 (got groups=${groups})`);
+      return { ...config, groups };
+    },
+  },
   classifier: (x, _config, options) => {
     const pooled = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
     const dropped = options.dropRate > 0 ? (tf.layers.dropout({ rate: options.dropRate, name: 'head_drop' }).apply(pooled) as tf.SymbolicTensor) : pooled;

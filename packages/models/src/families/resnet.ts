@@ -62,6 +62,7 @@ export const resnet: FamilyDefinition<ResNetConfig> = {
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: resnetBackbone,
+  knobs: { groups: (config, cardinality) => ({ ...config, cardinality }) },
   variants: {
     resnet50: {
       config: { layers: [3, 4, 6, 3], cardinality: 1, baseWidth: 64 },

@@ -41,6 +41,15 @@ export function shuffleNetV1Backbone(input: tf.SymbolicTensor, config: ShuffleNe
   return { output: x, taps };
 }
 
+/** Stage widths at 1x for each group count (paper, Table 1). */
+const PAPER_WIDTHS: Record<number, readonly [number, number, number]> = {
+  1: [144, 288, 576],
+  2: [200, 400, 800],
+  3: [240, 480, 960],
+  4: [272, 544, 1088],
+  8: [384, 768, 1536],
+};
+
 const row = (
   groups: ShuffleNetV1Config['groups'],
   stem: number,
@@ -61,6 +70,16 @@ export const shuffleNetV1: FamilyDefinition<ShuffleNetV1Config> = {
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: shuffleNetV1Backbone,
+  knobs: {
+    // The paper's Table 1 widths for g groups at 1x, scaled as this variant is scaled.
+    groups: (config, groups) => {
+      const base = PAPER_WIDTHS[groups];
+      if (!base) throw new Error(`createModel: ShuffleNet V1's \`groups\` must be 1, 2, 3, 4 or 8 (got groups=${groups})`);
+      const current = PAPER_WIDTHS[config.groups] as readonly number[];
+      const scale = config.stages[0] / (current[0] as number);
+      return { ...config, groups: groups as ShuffleNetV1Config['groups'], stages: base.map((w) => Math.round(w * scale)) as unknown as ShuffleNetV1Config['stages'] };
+    },
+  },
   classifier: (x, _config, options) => {
     let y = tf.layers.globalAveragePooling2d({ name: 'globalpool' }).apply(x) as tf.SymbolicTensor;
     if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'dropout' }).apply(y) as tf.SymbolicTensor;
