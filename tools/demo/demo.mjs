@@ -1,80 +1,79 @@
 #!/usr/bin/env node
-// The README's demo. Until the model zoo lands it shows what exists: a small MobileNet-style network
-// built from @netblocks/core's conv-BN-act, profiled, BatchNorm-folded and checked, saved and reloaded
-// with the Node file IO, on the fastest backend this machine has.
+// The README's demo: what netblocks does today, end to end, on the fastest backend this machine has.
+// Networks from the papers by name with their reference sizes; a small classifier run on the wasm
+// backend; RepVGG's re-parameterization checked against the training form; a model saved and
+// reloaded with the Node file IO (no tfjs-node). Training on MNIST joins it with @netblocks/wasm-train.
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  batchNormParamsOf,
-  convBnAct,
-  foldBatchNormIntoConv,
-  initBackend,
-  makeDivisible,
-  profile,
-  summary,
-} from '@netblocks/core';
+import { formatCount, initBackend, profile } from '@netblocks/core';
 import { loadModel, saveModel } from '@netblocks/core/node';
+import { createModel, getModelInfo, listModels } from '@netblocks/models';
+import '@netblocks/models/register';
+import { reparameterize } from '@netblocks/repvgg-reparam';
 
 const t0 = performance.now();
 const backend = await initBackend();
+const maxAbsDiff = (a, b) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+/** max |a - b| / max |b|, the measure every parity check in netblocks uses. */
+const relativeDiff = (a, b) => maxAbsDiff(a, b) / tf.tidy(() => tf.max(tf.abs(b)).dataSync()[0]);
 
-// A depthwise-separable stack at width 0.5, sized for 28x28 digits.
-const width = (c) => makeDivisible(c * 0.5);
-const input = tf.input({ shape: [28, 28, 1], name: 'input' });
-let x = convBnAct({ name: 'stem', filters: width(32), strides: 2, activation: 'relu6' })(input);
-for (const [i, [filters, strides]] of [[64, 1], [128, 2], [128, 1]].entries()) {
-  x = convBnAct({ name: `blocks.${i}.dw`, depthwise: true, strides, activation: 'relu6' })(x);
-  x = convBnAct({ name: `blocks.${i}.pw`, filters: width(filters), kernelSize: 1, activation: 'relu6' })(x);
+function medianMs(fn, runs = 15) {
+  const once = () => {
+    const start = performance.now();
+    tf.tidy(() => {
+      fn().dataSync();
+    });
+    return performance.now() - start;
+  };
+  for (let i = 0; i < 3; i++) once();
+  return Array.from({ length: runs }, once).sort((a, b) => a - b)[Math.floor(runs / 2)];
 }
-x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x);
-const logits = tf.layers.dense({ units: 10, name: 'head' }).apply(x);
-const model = tf.model({ inputs: input, outputs: logits, name: 'demo_net' });
 
-console.log(summary(model));
+// 1. The zoo: every family, each at its paper's size.
+console.log(`${listModels().length} models registered. A few, built and profiled at their default resolution:`);
+for (const name of ['shufflenet_v2_x0_5', 'mobilenetv2_100', 'efficientnet_b0', 'resnext50_32x4d']) {
+  const model = createModel(name);
+  const p = profile(model);
+  const ref = getModelInfo(name).reference;
+  const same = p.totalParams === ref.totalParams ? 'matches the reference' : `reference ${ref.totalParams}`;
+  console.log(`  ${name.padEnd(20)} ${formatCount(p.totalParams).padStart(9)} params (${same}), ${formatCount(p.macs).padStart(9)} MACs`);
+  model.dispose();
+}
 
-// Give the BatchNorms non-trivial statistics, as training would, then fold the stem's BN into its conv.
-for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
+// 2. A small classifier for 32x32 grey images, on this backend.
+const small = createModel('mobilenetv2_035', { numClasses: 10, inputShape: [32, 32, 1] });
+const image = tf.randomUniform([1, 32, 32, 1]);
+const ms = medianMs(() => small.predict(image));
+console.log(`\nmobilenetv2_035 for 32x32x1, 10 classes: ${formatCount(small.countParams())} params, ${ms.toFixed(2)} ms/image on ${backend.name}`);
+
+// 3. RepVGG: three branches per block in training, one 3x3 conv after re-parameterization.
+const train = createModel('repvgg_a0', { inputShape: [64, 64, 3] });
+for (const layer of train.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
   const c = layer.getWeights()[0].shape[0];
-  layer.setWeights([tf.randomUniform([c], 0.5, 1.5), tf.randomNormal([c]), tf.randomNormal([c]), tf.randomUniform([c], 0.5, 2)]);
+  layer.setWeights([tf.randomUniform([c], 0.5, 1.5), tf.randomNormal([c], 0, 0.1), tf.randomNormal([c], 0, 0.1), tf.randomUniform([c], 0.5, 2)]);
 }
-const image = tf.randomUniform([1, 28, 28, 1]);
-const folded = tf.tidy(() => {
-  const stemConv = model.getLayer('stem.0');
-  const { kernel, bias } = foldBatchNormIntoConv(stemConv.getWeights()[0], undefined, batchNormParamsOf(model.getLayer('stem.1')));
-  const padded = model.getLayer('stem.pad').apply(image);
-  const viaFold = tf.relu6(tf.add(tf.conv2d(padded, kernel, 2, 'valid'), bias));
-  const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer('stem.2').output });
-  return tf.max(tf.abs(tf.sub(viaFold, sub.predict(image)))).dataSync()[0];
-});
-console.log(`BatchNorm folded into the stem conv: max |difference| = ${folded.toExponential(2)}`);
+const deploy = reparameterize(train);
+const x64 = tf.randomUniform([1, 64, 64, 3]);
+const repDiff = relativeDiff(deploy.predict(x64), train.predict(x64));
+const trainMs = medianMs(() => train.predict(x64), 7);
+const deployMs = medianMs(() => deploy.predict(x64), 7);
+console.log(
+  `repvgg_a0: ${formatCount(train.countParams())} -> ${formatCount(deploy.countParams())} params after reparameterize, ` +
+    `${trainMs.toFixed(1)} -> ${deployMs.toFixed(1)} ms at 64x64, relative difference ${repDiff.toExponential(2)}`,
+);
 
-// Save with the Node file IO (no tfjs-node), load back, compare.
+// 4. Save and reload with the Node file IO, in the TF.js layers format a browser loads.
 const dir = mkdtempSync(join(tmpdir(), 'netblocks-demo-'));
+let ioDiff;
 try {
-  await saveModel(model, join(dir, 'demo_net'));
-  const loaded = await loadModel(join(dir, 'demo_net'));
-  const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(image), loaded.predict(image)))).dataSync()[0]);
-  console.log(`saved and reloaded ${join(dir, 'demo_net')}: max |difference| = ${diff}`);
-  if (diff !== 0 || folded > 1e-4) throw new Error('demo: outputs changed');
+  await saveModel(small, join(dir, 'mobilenetv2_035'));
+  const loaded = await loadModel(join(dir, 'mobilenetv2_035'));
+  ioDiff = maxAbsDiff(small.predict(image), loaded.predict(image));
+  console.log(`saved and reloaded ${join(dir, 'mobilenetv2_035')}: max |difference| ${ioDiff}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-
-// Latency of one 28x28 image on the chosen backend.
-const run = () => tf.tidy(() => model.predict(image).dataSync());
-for (let i = 0; i < 5; i++) run();
-const times = [];
-for (let i = 0; i < 30; i++) {
-  const s = performance.now();
-  run();
-  times.push(performance.now() - s);
-}
-times.sort((a, b) => a - b);
-const p = profile(model);
-console.log(
-  `\n${backend.name}: ${(p.totalParams / 1e3).toFixed(1)} K parameters, ${(p.macs / 1e6).toFixed(2)} M MACs, ` +
-    `median ${times[15].toFixed(2)} ms/image; demo finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-);
-console.log('Blocks (depthwise-sep, group-conv, channel-shuffle, ...) and the model zoo are on their way: see README.md.');
+if (ioDiff !== 0 || !(repDiff < 1e-4)) throw new Error('demo: outputs changed');
+console.log(`\ndemo finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
