@@ -43,17 +43,24 @@ function main() {
     { cwd: project, stdio: 'inherit' },
   );
   const entries = packages.flatMap((p) => p.entries);
-  // Each entry must load and export at least one binding, in both module systems.
-  const esm = entries.map((e, i) => `import * as m${i} from '${e}';\ncheck('${e}', m${i});`).join('\n');
-  writeFileSync(
-    join(project, 'esm.mjs'),
-    `function check(name, mod) { const n = Object.keys(mod).length; if (n === 0) throw new Error(name + ' exports nothing (ESM)'); console.log('esm ok', name, n, 'exports'); }\n${esm}\n`,
-  );
-  const cjs = entries.map((e) => `check('${e}', require('${e}'));`).join('\n');
-  writeFileSync(
-    join(project, 'cjs.cjs'),
-    `function check(name, mod) { const n = Object.keys(mod).length; if (n === 0) throw new Error(name + ' exports nothing (CJS)'); console.log('cjs ok', name, n, 'exports'); }\n${cjs}\n`,
-  );
+  // Each entry must load in both module systems: a library entry must export something, a
+  // `/register` entry (side effects only) must register at least one Netblocks class.
+  const checker = (kind) => `function check(name, mod, tf) {
+  if (name.endsWith('/register')) {
+    const n = Object.keys(tf.serialization.SerializationMap.getMap().classNameMap).filter((k) => k.startsWith('Netblocks')).length;
+    if (n === 0) throw new Error(name + ' registers nothing (${kind})');
+    console.log('${kind} ok', name, n, 'classes registered so far');
+  } else {
+    const n = Object.keys(mod).length;
+    if (n === 0) throw new Error(name + ' exports nothing (${kind})');
+    console.log('${kind} ok', name, n, 'exports');
+  }
+}
+`;
+  const esm = entries.map((e, i) => `import * as m${i} from '${e}';\ncheck('${e}', m${i}, tf);`).join('\n');
+  writeFileSync(join(project, 'esm.mjs'), `import * as tf from '@tensorflow/tfjs';\n${checker('esm')}${esm}\n`);
+  const cjs = entries.map((e) => `check('${e}', require('${e}'), tf);`).join('\n');
+  writeFileSync(join(project, 'cjs.cjs'), `const tf = require('@tensorflow/tfjs');\n${checker('cjs')}${cjs}\n`);
   execFileSync(process.execPath, ['esm.mjs'], { cwd: project, stdio: 'inherit' });
   execFileSync(process.execPath, ['cjs.cjs'], { cwd: project, stdio: 'inherit' });
   console.log(`smoke: ${packages.length} packages, ${entries.length} entry points import from ESM and CommonJS`);
