@@ -128,5 +128,7 @@ describe('groupConv2d contract', () => {
     expect(pick([1, 56, 56, 128], [3, 3, 4, 128], 32, 'wasm')).toBe('depthwise'); // ResNeXt50 stage 1
     expect(pick([1, 28, 28, 256], [3, 3, 64, 256], 4, 'wasm')).toBe('split'); // RepVGG-B1g4
     expect(pick([1, 28, 28, 240], [1, 1, 80, 60], 3, 'cpu')).toBe('matmul'); // ShuffleNet g3 on cpu
+    expect(pick([1, 28, 28, 384], [1, 1, 48, 96], 8, 'wasm')).toBe('matmul'); // ShuffleNet g8 reducing 1x1
+    expect(pick([1, 14, 14, 192], [1, 1, 24, 768], 8, 'wasm')).toBe('split'); // ShuffleNet g8 expanding 1x1
   });
 });

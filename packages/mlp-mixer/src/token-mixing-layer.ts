@@ -1,25 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MacsReporter } from '@netblocks/core';
+import { checkInitializer, makeInitializer, type InitializerName, type MacsReporter } from '@netblocks/core';
 import { checkGelu, tokenMixing, type GeluApproximation } from './op.js';
 
 /** The arguments every TF.js layer takes: `name`, `trainable`, `inputShape`, `dtype`, ... */
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 /** Initializers the Mixer layers can be given by name (names as `tf.initializers` spells them). */
-export type MixerInitializer = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'leCunNormal' | 'leCunUniform' | 'zeros' | 'ones';
-
-type Initializer = ReturnType<typeof tf.initializers.zeros>;
-
-/** Makes a fresh initializer of each `MixerInitializer`. */
-const MIXER_INITIALIZERS: Readonly<Record<MixerInitializer, () => Initializer>> = {
-  glorotUniform: () => tf.initializers.glorotUniform({}),
-  glorotNormal: () => tf.initializers.glorotNormal({}),
-  heNormal: () => tf.initializers.heNormal({}),
-  leCunNormal: () => tf.initializers.leCunNormal({}),
-  leCunUniform: () => tf.initializers.leCunUniform({}),
-  zeros: () => tf.initializers.zeros(),
-  ones: () => tf.initializers.ones(),
-};
+/** Initializers by name, as every netblocks layer takes them (core's table). */
+export type MixerInitializer = InitializerName;
 
 /** Arguments of `TokenMixing`, on top of the base layer arguments. */
 export interface TokenMixingArgs extends LayerArgs {
@@ -49,17 +37,12 @@ export function resolveTokenMixingArgs(args: TokenMixingArgs): ResolvedTokenMixi
   if (!Number.isInteger(tokenMlpDim) || tokenMlpDim < 1) {
     throw new Error(`${fn}: \`tokenMlpDim\` must be a positive integer (got tokenMlpDim=${tokenMlpDim})`);
   }
-  for (const key of ['kernelInitializer', 'biasInitializer'] as const) {
-    const value = args[key];
-    if (value !== undefined && !(value in MIXER_INITIALIZERS)) {
-      throw new Error(`${fn}: \`${key}\` must be one of ${Object.keys(MIXER_INITIALIZERS).join(', ')} (got ${key}=${JSON.stringify(value)})`);
-    }
-  }
+
   return {
     tokenMlpDim,
     gelu: checkGelu(fn, args.gelu ?? 'exact'),
-    kernelInitializer: args.kernelInitializer ?? 'glorotUniform',
-    biasInitializer: args.biasInitializer ?? 'zeros',
+    kernelInitializer: checkInitializer(fn, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform'),
+    biasInitializer: checkInitializer(fn, 'biasInitializer', args.biasInitializer ?? 'zeros'),
   };
 }
 
@@ -94,8 +77,8 @@ export class TokenMixing extends tf.layers.Layer implements MacsReporter {
       throw new Error(`TokenMixing ${this.name}: input must be [N, S, C] with S known (got inputShape=${JSON.stringify(shape)})`);
     }
     const hidden = this.resolved.tokenMlpDim;
-    const kernel = () => MIXER_INITIALIZERS[this.resolved.kernelInitializer]();
-    const bias = () => MIXER_INITIALIZERS[this.resolved.biasInitializer]();
+    const kernel = () => makeInitializer(this.resolved.kernelInitializer);
+    const bias = () => makeInitializer(this.resolved.biasInitializer);
     this.weightsOf = {
       fc1Kernel: this.addWeight('fc1/kernel', [tokens, hidden], 'float32', kernel()),
       fc1Bias: this.addWeight('fc1/bias', [hidden], 'float32', bias()),
