@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { globalPool, poolDropoutDense } from './head.js';
+import { defaultClassifier, globalPool } from './head.js';
 import type { FamilyDefinition, FeatureInfo, ModelOptions, ResolvedModelOptions, VariantInfo } from './types.js';
 
 /** A model built by `createModel`. With `features: true`, `featureInfo` describes its outputs;
@@ -85,7 +85,7 @@ export function buildModel<C>(name: string, family: FamilyDefinition<C>, variant
     outputs = taps.map((t) => t.tensor);
     featureInfo = taps.map(({ name: n, channels, reduction }) => ({ name: n, channels, reduction }));
   } else if (resolved.includeTop && resolved.numClasses > 0) {
-    outputs = [family.classifier ? family.classifier(backbone.output, config, resolved) : poolDropoutDense(backbone.output, resolved)];
+    outputs = [(family.classifier ?? defaultClassifier)(backbone.output, config, resolved)];
   } else {
     outputs = [resolved.pooling ? globalPool(backbone.output, resolved.pooling) : backbone.output];
   }

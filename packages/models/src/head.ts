@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ResolvedModelOptions } from './types.js';
+import type { FamilyDefinition, ResolvedModelOptions } from './types.js';
 
 /** Global average or max pooling with a deterministic name. */
 export function globalPool(x: tf.SymbolicTensor, kind: 'avg' | 'max', name = 'global_pool'): tf.SymbolicTensor {
@@ -7,9 +7,23 @@ export function globalPool(x: tf.SymbolicTensor, kind: 'avg' | 'max', name = 'gl
   return layer.apply(x) as tf.SymbolicTensor;
 }
 
-/** The usual classifier: global average pool -> dropout -> dense (`fcName`), as timm and torchvision do. */
-export function poolDropoutDense(x: tf.SymbolicTensor, options: ResolvedModelOptions, fcName = 'fc', useBias = true): tf.SymbolicTensor {
-  let y = globalPool(x, 'avg');
-  if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'head_drop' }).apply(y) as tf.SymbolicTensor;
-  return tf.layers.dense({ units: options.numClasses, useBias, name: fcName }).apply(y) as tf.SymbolicTensor;
+/** Names of a pooled classifier's layers, as the reference implementation names them. */
+export interface ClassifierNames {
+  pool: string;
+  dropout: string;
+  fc: string;
+  /** The dense layer's bias. Default true (megvii's ShuffleNet V1 has none). */
+  useBias?: boolean;
 }
+
+/** The usual classifier: global average pool -> dropout (when `dropRate` > 0) -> dense to the classes. */
+export function pooledClassifier(names: ClassifierNames): NonNullable<FamilyDefinition<unknown>['classifier']> {
+  return (x: tf.SymbolicTensor, _config: unknown, options: ResolvedModelOptions) => {
+    let y = globalPool(x, 'avg', names.pool);
+    if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: names.dropout }).apply(y) as tf.SymbolicTensor;
+    return tf.layers.dense({ units: options.numClasses, useBias: names.useBias ?? true, name: names.fc }).apply(y) as tf.SymbolicTensor;
+  };
+}
+
+/** torchvision's ResNet names (`avgpool`, `fc`): the classifier of a family that defines none. */
+export const defaultClassifier = pooledClassifier({ pool: 'avgpool', dropout: 'head_drop', fc: 'fc' });

@@ -1,6 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { convBnAct } from '@netblocks/core';
 import { invertedResidual, scaleDepth, scaleWidth } from '@netblocks/inverted-residual';
+import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions, VariantInfo } from '../types.js';
 
 /** Compound-scaling coefficients of one EfficientNet (Tan & Le, eq. 3 and Table 1's B0 scaled). */
@@ -88,11 +89,8 @@ export const efficientNet: FamilyDefinition<EfficientNetConfig> = {
   minInputSize: () => 32,
   backbone: efficientNetBackbone,
   knobs: { widthMultiplier: (config, widthCoefficient) => ({ ...config, widthCoefficient }) },
-  classifier: (x, _config, options) => {
-    let y = tf.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x) as tf.SymbolicTensor;
-    if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'classifier.0' }).apply(y) as tf.SymbolicTensor;
-    return tf.layers.dense({ units: options.numClasses, name: 'classifier.1' }).apply(y) as tf.SymbolicTensor;
-  },
+  classifier: pooledClassifier({ pool: 'avgpool', dropout: 'classifier.0', fc: 'classifier.1' }),
+
   // torchvision builds B5-B7 with BatchNorm eps 1e-3 (their weights come from TF); B0-B4 with PyTorch's 1e-5.
   variants: {
     efficientnet_b0: row(1.0, 1.0, 224, 0.2, 5_330_564, 5_288_548, { macs: 0.386e9 }),

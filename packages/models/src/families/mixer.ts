@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { MIXER_LAYER_NORM_EPSILON, mixerBlock, mixerStem } from '@netblocks/mlp-mixer';
+import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 
 /** One Mixer (Tolstikhin et al., Table 1): patch size P, hidden C, MLP widths D_S and D_C, depth. */
@@ -50,11 +51,8 @@ export const mixer: FamilyDefinition<MixerConfig> = {
   bnEpsilon: MIXER_LAYER_NORM_EPSILON,
   minInputSize: (config) => config.patchSize,
   backbone: mixerBackbone,
-  classifier: (x, _config, options) => {
-    let y = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
-    if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'head_drop' }).apply(y) as tf.SymbolicTensor;
-    return tf.layers.dense({ units: options.numClasses, name: 'head' }).apply(y) as tf.SymbolicTensor;
-  },
+  classifier: pooledClassifier({ pool: 'pool', dropout: 'head_drop', fc: 'head' }),
+
   variants: {
     mixer_s32_224: row(32, 512, 256, 2048, 8, 19_104_624, 1.002e9),
     mixer_s16_224: row(16, 512, 256, 2048, 8, 18_528_264, 3.777e9),

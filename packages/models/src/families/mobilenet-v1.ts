@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationLayer, batchNorm, makeDivisible, torchPad } from '@netblocks/core';
 import { mobilenetV1Block } from '@netblocks/depthwise-sep';
+import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 
 /** MobileNetV1 at one width multiplier (Howard et al., Table 1). */
@@ -55,11 +56,8 @@ export const mobilenetV1: FamilyDefinition<MobileNetV1Config> = {
   minInputSize: () => 32,
   backbone: mobilenetV1Backbone,
   knobs: { widthMultiplier: (_config, widthMultiplier) => ({ widthMultiplier }) },
-  classifier: (x, _config, options) => {
-    let y = tf.layers.globalAveragePooling2d({ name: 'global_pool' }).apply(x) as tf.SymbolicTensor;
-    if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'head_drop' }).apply(y) as tf.SymbolicTensor;
-    return tf.layers.dense({ units: options.numClasses, name: 'classifier' }).apply(y) as tf.SymbolicTensor;
-  },
+  classifier: pooledClassifier({ pool: 'global_pool', dropout: 'head_drop', fc: 'classifier' }),
+
   variants: {
     mobilenetv1_100: { config: { widthMultiplier: 1 }, inputSize: 224, reference: { totalParams: 4_253_864, trainableParams: 4_231_976, macs: 568.7e6 } },
     mobilenetv1_075: { config: { widthMultiplier: 0.75 }, inputSize: 224, reference: { totalParams: 2_601_976, trainableParams: 2_585_560 } },

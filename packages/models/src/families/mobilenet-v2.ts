@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationLayer, batchNorm, makeDivisible, torchPad } from '@netblocks/core';
 import { invertedResidual } from '@netblocks/inverted-residual';
+import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 
 /** MobileNetV2 at one width multiplier (Sandler et al., Table 2). */
@@ -78,11 +79,8 @@ export const mobilenetV2: FamilyDefinition<MobileNetV2Config> = {
   minInputSize: () => 32,
   backbone: mobilenetV2Backbone,
   knobs: { widthMultiplier: (_config, widthMultiplier) => ({ widthMultiplier }) },
-  classifier: (x, _config, options) => {
-    let y = tf.layers.globalAveragePooling2d({ name: 'global_pool' }).apply(x) as tf.SymbolicTensor;
-    if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'head_drop' }).apply(y) as tf.SymbolicTensor;
-    return tf.layers.dense({ units: options.numClasses, name: 'classifier' }).apply(y) as tf.SymbolicTensor;
-  },
+  classifier: pooledClassifier({ pool: 'global_pool', dropout: 'head_drop', fc: 'classifier' }),
+
   variants: {
     mobilenetv2_035: row(0.35, 1_691_208, 1_677_128, 59.3e6),
     mobilenetv2_050: row(0.5, 1_987_224, 1_968_680, 97.1e6),

@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { repvggBlock } from '@netblocks/repvgg-reparam';
+import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 
 /** One RepVGG (Ding et al., Table 2): blocks per stage, width multipliers a (stages 0-3) and b (stage 4), grouped layers. */
@@ -64,11 +65,8 @@ export const repvgg: FamilyDefinition<RepVGGConfig> = {
       return { ...config, groups };
     },
   },
-  classifier: (x, _config, options) => {
-    const pooled = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
-    const dropped = options.dropRate > 0 ? (tf.layers.dropout({ rate: options.dropRate, name: 'head_drop' }).apply(pooled) as tf.SymbolicTensor) : pooled;
-    return tf.layers.dense({ units: options.numClasses, name: 'linear' }).apply(dropped) as tf.SymbolicTensor;
-  },
+  classifier: pooledClassifier({ pool: 'gap', dropout: 'head_drop', fc: 'linear' }),
+
   variants: {
     repvgg_a0: row(A, 0.75, 2.5, 1, 9_132_616, 9_108_968, 1.513e9),
     repvgg_a1: row(A, 1, 2.5, 1, 14_122_088, 14_092_264, 2.627e9),

@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { shuffleNetV1Unit } from '@netblocks/channel-shuffle';
+import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions, VariantInfo } from '../types.js';
 import { shuffleNetStem, STAGE_REPEATS } from './shufflenet-common.js';
 
@@ -80,11 +81,8 @@ export const shuffleNetV1: FamilyDefinition<ShuffleNetV1Config> = {
       return { ...config, groups: groups as ShuffleNetV1Config['groups'], stages: base.map((w) => Math.round(w * scale)) as unknown as ShuffleNetV1Config['stages'] };
     },
   },
-  classifier: (x, _config, options) => {
-    let y = tf.layers.globalAveragePooling2d({ name: 'globalpool' }).apply(x) as tf.SymbolicTensor;
-    if (options.dropRate > 0) y = tf.layers.dropout({ rate: options.dropRate, name: 'dropout' }).apply(y) as tf.SymbolicTensor;
-    return tf.layers.dense({ units: options.numClasses, useBias: false, name: 'classifier.0' }).apply(y) as tf.SymbolicTensor;
-  },
+  classifier: pooledClassifier({ pool: 'globalpool', dropout: 'dropout', fc: 'classifier.0', useBias: false }),
+
   variants: {
     shufflenet_v1_g1_x1_0: row(1, 24, [144, 288, 576], 1_545_624, 1_530_936),
     shufflenet_v1_g2_x1_0: row(2, 24, [200, 400, 800], 1_753_248, 1_732_848),
