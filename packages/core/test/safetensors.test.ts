@@ -321,3 +321,16 @@ describe('malformed files', () => {
     expect(readSafetensors(handBuiltFile('{}')).names()).toEqual([]);
   });
 });
+
+describe('safetensors from a Node Buffer', () => {
+  it('reads tensors from a Buffer that is a view into a larger pool', () => {
+    const file = writeSafetensors({ a: { dtype: 'F32', shape: [3], data: new Float32Array([1, 2, 3]) }, b: { dtype: 'F32', shape: [2], data: new Float32Array([4, 5]) } });
+    // Buffer.from(array) of a small size lands in Node's shared pool at a non-zero offset.
+    const pooled = Buffer.concat([Buffer.alloc(5), Buffer.from(file)]).subarray(5);
+    const read = readSafetensors(pooled);
+    expect(Array.from(read.getFloat32('a'))).toEqual([1, 2, 3]);
+    expect(Array.from(read.getFloat32('b'))).toEqual([4, 5]);
+    expect(read.get('b').data.length).toBe(2);
+  });
+});
+

@@ -34,7 +34,8 @@ export class SafetensorsFile {
 
   /** Parses `bytes` (a whole file); same as `readSafetensors(bytes)`. */
   constructor(bytes: Uint8Array | ArrayBuffer) {
-    this.bytes = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    // A plain Uint8Array view even of a Node Buffer, whose slice() would return a view, not a copy.
+    this.bytes = bytes instanceof Uint8Array ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
     const header = parseHeader(this.bytes);
     this.metadata = header.metadata;
     this.dataStart = header.dataStart;
