@@ -2,3 +2,5 @@ export { createModel, getModelInfo, listModels, closestModelNames } from './regi
 export { resolveModelOptions } from './build.js';
 export type { NetblocksModel } from './build.js';
 export type { FeatureInfo, ModelInfo, ModelOptions, ReferenceFigures, WeightSource } from './types.js';
+export { loadTorchWeights, saveTorchWeights } from './weights/index.js';
+export type { LoadTorchWeightsOptions, MismatchedWeight, SaveTorchWeightsOptions, TorchWeightSource, TorchWeightsReport } from './weights/index.js';

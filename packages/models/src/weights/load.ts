@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs';
+import { readSafetensors, type SafetensorsFile } from '@netblocks/core';
+import { mapModel, type MappedWeight } from './mapping.js';
+import { checkWeightSource, type TorchWeightSource } from './source.js';
+
+/** Options of `loadTorchWeights`. */
+export interface LoadTorchWeightsOptions {
+  /** Throw on any unexpected key, missing weight or shape mismatch (nothing is loaded then). false =
+   * load what matches and report the rest. Default true. */
+  strict?: boolean;
+  /** The library the checkpoint comes from; must be the one the model's family follows. Default: not checked. */
+  from?: TorchWeightSource;
+}
+
+/** A weight whose checkpoint tensor has another shape or a non-float dtype. */
+export interface MismatchedWeight {
+  /** The PyTorch key. */
+  key: string;
+  /** The PyTorch shape the model expects. */
+  expectedShape: number[];
+  /** The checkpoint's shape. */
+  gotShape: number[];
+  /** The checkpoint's dtype. */
+  gotDtype: string;
+}
+
+/** What `loadTorchWeights` did. */
+export interface TorchWeightsReport {
+  /** PyTorch keys loaded into the model. */
+  loaded: string[];
+  /** Model weights the checkpoint did not fill (PyTorch keys; `originalName (className)` for unmappable layers). */
+  missing: string[];
+  /** Checkpoint keys that map to no weight of the model. */
+  unexpected: string[];
+  /** Keys present on both sides whose shape or dtype does not fit (not loaded). */
+  mismatched: MismatchedWeight[];
+  /** Set when the classifier was left out because it has another number of classes than the checkpoint's. */
+  head?: { layer: string; modelClasses: number; checkpointClasses: number };
+}
+
+const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/** The classifier left out, when every mismatch is in the last weighted layer and differs only in the class axis. */
+function headMismatch(mismatched: MismatchedWeight[], byKey: Map<string, MappedWeight>, lastLayer: string | undefined): TorchWeightsReport['head'] {
+  if (mismatched.length === 0 || lastLayer === undefined) return undefined;
+  let classes: [number, number] | undefined;
+  for (const m of mismatched) {
+    if (byKey.get(m.key)?.layerName !== lastLayer || m.gotShape.length !== m.expectedShape.length || !FLOAT_DTYPES.has(m.gotDtype)) return undefined;
+    if (!sameShape(m.gotShape.slice(1), m.expectedShape.slice(1))) return undefined;
+    classes = [m.expectedShape[0] as number, m.gotShape[0] as number];
+  }
+  return classes && { layer: lastLayer, modelClasses: classes[0], checkpointClasses: classes[1] };
+}
+
+function problemsMessage(caller: string, report: TorchWeightsReport, unmapped: ReadonlySet<string>): string {
+  const lines = [
+    ...report.unexpected.map((key) => `  unexpected: "${key}" maps to no weight of the model`),
+    ...report.missing.map((key) =>
+      unmapped.has(key) ? `  missing: "${key}" is a weight of a layer class with no PyTorch mapping` : `  missing: "${key}" is not in the checkpoint`,
+    ),
+    ...report.mismatched.map(
+      (m) => `  mismatched: "${m.key}" expected ${shapeText(m.expectedShape)} of floats, got ${shapeText(m.gotShape)} ${m.gotDtype}`,
+    ),
+  ];
+  let message = `${caller}: the checkpoint does not fit the model (${lines.length} problems; nothing was loaded):\n${lines.join('\n')}`;
+  if (report.head) {
+    message +=
+      `\n  The classifier "${report.head.layer}" has ${report.head.modelClasses} classes and the checkpoint ` +
+      `${report.head.checkpointClasses}: pass \`strict: false\` to load everything else.`;
+  }
+  return message;
+}
+
+function parse(caller: string, source: Uint8Array | ArrayBuffer): SafetensorsFile {
+  if (!(source instanceof Uint8Array) && !(source instanceof ArrayBuffer)) {
+    throw new Error(`${caller}: \`source\` must be a safetensors file's bytes (Uint8Array or ArrayBuffer) (got ${Object.prototype.toString.call(source)})`);
+  }
+  try {
+    return readSafetensors(source);
+  } catch (error) {
+    throw new Error(`${caller}: cannot read the checkpoint: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Loads a PyTorch state dict saved as safetensors into `model`, by name: the key of a weight is
+ * `${layerName}.${param}` with the reference library's names, converted to TF.js layouts (conv
+ * OIHW -> HWIO, linear [out, in] -> [in, out], ...). Strict by default: every key must map to a
+ * weight and every weight be filled with the right shape, or one error lists all that is wrong and
+ * the model is left unchanged. Values are checked and converted before any weight is assigned.
+ *
+ * @param model a model from `createModel` (or any model named the same way).
+ * @param source the bytes of a `.safetensors` file (F32, F16, BF16 or F64 weights).
+ * @param options `strict` (default true), `from` (default unchecked).
+ * @returns what was loaded, missing, unexpected and mismatched.
+ */
+export function loadTorchWeights(
+  model: tf.LayersModel,
+  source: Uint8Array | ArrayBuffer,
+  options: LoadTorchWeightsOptions = {},
+): TorchWeightsReport {
+  const caller = `loadTorchWeights('${model.name}')`;
+  const strict = options.strict ?? true;
+  checkWeightSource(caller, model.name, options.from);
+  const file = parse(caller, source);
+  const mapping = mapModel(model);
+  const byKey = new Map(mapping.weights.map((w) => [w.torchKey, w]));
+  const counters = new Set(mapping.counters);
+
+  const report: TorchWeightsReport = { loaded: [], missing: [...mapping.unmapped], unexpected: [], mismatched: [] };
+  const ready: MappedWeight[] = [];
+  for (const weight of mapping.weights) {
+    if (!file.has(weight.torchKey)) {
+      report.missing.push(weight.torchKey);
+      continue;
+    }
+    const { dtype, shape } = file.info(weight.torchKey);
+    if (FLOAT_DTYPES.has(dtype) && sameShape(shape, weight.torchShape)) ready.push(weight);
+    else report.mismatched.push({ key: weight.torchKey, expectedShape: weight.torchShape, gotShape: shape, gotDtype: dtype });
+  }
+  report.unexpected = file.names().filter((key) => !byKey.has(key) && !counters.has(key));
+  const head = headMismatch(report.mismatched, byKey, mapping.lastWeightedLayer);
+  if (head) report.head = head;
+  const problems = report.missing.length + report.unexpected.length + report.mismatched.length;
+  if (strict && problems > 0) throw new Error(problemsMessage(caller, report, new Set(mapping.unmapped)));
+
+  // Convert everything first: the model is only touched once every value is ready.
+  const values = ready.map((w) => w.layout.toTf(file.getFloat32(w.torchKey), w.tfShape));
+  tf.tidy(() => ready.forEach((w, i) => w.variable.write(tf.tensor(values[i] as Float32Array, w.tfShape, 'float32'))));
+  report.loaded = ready.map((w) => w.torchKey);
+  return report;
+}
