@@ -1,6 +1,6 @@
 export { createModel, getModelInfo, listModels, closestModelNames } from './registry.js';
 export { resolveModelOptions } from './build.js';
 export type { NetblocksModel } from './build.js';
-export type { FeatureInfo, ModelInfo, ModelOptions, ReferenceFigures, WeightSource } from './types.js';
+export type { FeatureInfo, ModelInfo, ModelOptions, Preprocessing, ReferenceFigures, WeightSource } from './types.js';
 export { loadTorchWeights, saveTorchWeights } from './weights/index.js';
 export type { LoadTorchWeightsOptions, MismatchedWeight, SaveTorchWeightsOptions, TorchWeightSource, TorchWeightsReport } from './weights/index.js';

@@ -14,6 +14,7 @@ function entriesOf<C>(family: FamilyDefinition<C>): RegistryEntry[] {
       family: family.family,
       paper: family.paper,
       weights: family.weights,
+      preprocessing: { ...family.preprocessing, ...variant.preprocessing },
       inputSize: variant.inputSize,
       minInputSize: family.minInputSize(variant.config),
       ...(family.topInputSize === undefined ? {} : { topInputSize: family.topInputSize }),

@@ -1,7 +1,23 @@
 import type * as tf from '@tensorflow/tfjs';
 
 /** Where a family's reference weights and layer names come from. */
-export type WeightSource = 'timm' | 'torchvision' | 'megvii';
+export type WeightSource = 'timm' | 'torchvision' | 'megvii' | 'official';
+
+/**
+ * How the reference weights expect an image: scale pixels to `inputRange`, put the channels in
+ * `channelOrder`, then `(x - mean) / std` per channel (mean and std in `inputRange` units). At
+ * evaluation the reference resizes the shorter side to `crop.resize` with `crop.interpolation`
+ * and takes the centre `crop.size` square.
+ */
+export interface Preprocessing {
+  mean: [number, number, number];
+  std: [number, number, number];
+  inputRange: [0, 1] | [0, 255] | [-1, 1];
+  channelOrder: 'rgb' | 'bgr';
+  crop: { resize: number; size: number; interpolation: 'bilinear' | 'bicubic' };
+  /** Which reference recipe the values come from. */
+  source: string;
+}
 
 /** Options of `createModel`, Keras Applications' where they overlap. */
 export interface ModelOptions {
@@ -86,6 +102,8 @@ export interface VariantInfo<Config> {
   dropPathRate?: number;
   /** BatchNorm epsilon, where a variant differs from its family (torchvision EfficientNet-B5..B7). */
   bnEpsilon?: number;
+  /** Where this variant's weights expect other preprocessing than its family's (crop sizes). */
+  preprocessing?: Partial<Preprocessing>;
   reference: ReferenceFigures;
 }
 
@@ -99,6 +117,8 @@ export interface FamilyDefinition<Config> {
   family: string;
   paper: Paper;
   weights: WeightSource;
+  /** How the reference weights expect their input (a variant may override parts). */
+  preprocessing: Preprocessing;
   /** The reference implementation's BatchNorm epsilon. */
   bnEpsilon: number;
   variants: Record<string, VariantInfo<Config>>;
@@ -123,6 +143,8 @@ export interface ModelInfo {
   family: string;
   paper: Paper;
   weights: WeightSource;
+  /** How the reference weights expect their input: mean/std, value range, channel order, resize and crop. */
+  preprocessing: Preprocessing;
   inputSize: number;
   /** Smallest input height/width the architecture takes. */
   minInputSize: number;

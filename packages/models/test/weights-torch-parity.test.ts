@@ -11,14 +11,16 @@ import { buildModel, type NetblocksModel } from '../src/build.js';
 import { efficientNet } from '../src/families/efficientnet.js';
 import { resnet } from '../src/families/resnet.js';
 import { shuffleNetV2 } from '../src/families/shufflenet-v2.js';
+import { squeezenet } from '../src/families/squeezenet.js';
+import { vgg } from '../src/families/vgg.js';
 import type { FamilyDefinition, ModelOptions } from '../src/types.js';
 import { loadTorchWeights, saveTorchWeights } from '../src/index.js';
 
 useBackend('cpu');
 afterAll(() => tf.disposeVariables());
 
-// A copy in a plain Uint8Array (core reads a Node Buffer wrongly: its slice() is a view).
-const fixture = (file: string) => new Uint8Array(readFileSync(fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url))));
+// Node Buffers straight from readFileSync, as users will pass them.
+const fixture = (file: string) => readFileSync(fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url)));
 const noReference = { totalParams: 0, trainableParams: 0 };
 
 function build<C>(name: string, family: FamilyDefinition<C>, config: C, size: number, options: ModelOptions): NetblocksModel {
@@ -41,6 +43,16 @@ const CASES: { name: string; make: () => NetblocksModel }[] = [
     // torchvision EfficientNet(_efficientnet_conf('efficientnet_b0', width_mult=0.125, depth_mult=0.25), num_classes=10) at 48 px.
     name: 'efficientnet_tiny',
     make: () => build('efficientnet_tiny', efficientNet, { widthCoefficient: 0.125, depthCoefficient: 0.25 }, 48, { numClasses: 10, dropRate: 0.2 }),
+  },
+  {
+    // torchvision squeezenet1_1's features.0-4 (stem, ceil-mode max-pool, two Fire modules) at 49 px.
+    name: 'squeezenet_tiny',
+    make: () => build('squeezenet_tiny', squeezenet, squeezenet.variants.squeezenet1_1!.config, 49, { features: true, outIndices: [1] }),
+  },
+  {
+    // torchvision vgg16_bn's features.0-5 (its first stage, before the first max-pool) at 32 px.
+    name: 'vgg_bn_tiny',
+    make: () => build('vgg_bn_tiny', vgg, vgg.variants.vgg16_bn!.config, 32, { features: true, outIndices: [0] }),
   },
 ];
 

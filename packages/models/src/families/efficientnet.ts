@@ -3,6 +3,7 @@ import { convBnAct } from '@netblocks/core';
 import { invertedResidual, scaleDepth, scaleWidth } from '@netblocks/inverted-residual';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions, VariantInfo } from '../types.js';
+import { torchvisionPreprocessing } from '../weights/preprocessing.js';
 
 /** Compound-scaling coefficients of one EfficientNet (Tan & Le, eq. 3 and Table 1's B0 scaled). */
 export interface EfficientNetConfig {
@@ -70,10 +71,12 @@ const row = (
   dropRate: number,
   totalParams: number,
   trainableParams: number,
+  crop: [resize: number, size: number],
   extra: { macs?: number; bnEpsilon?: number } = {},
 ): VariantInfo<EfficientNetConfig> => ({
   config: { widthCoefficient, depthCoefficient },
   inputSize,
+  preprocessing: { crop: { resize: crop[0], size: crop[1], interpolation: 'bicubic' } },
   dropRate,
   dropPathRate: 0.2,
   ...(extra.bnEpsilon === undefined ? {} : { bnEpsilon: extra.bnEpsilon }),
@@ -84,6 +87,8 @@ export const efficientNet: FamilyDefinition<EfficientNetConfig> = {
   family: 'efficientnet',
   paper: { title: 'EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks', url: 'https://arxiv.org/abs/1905.11946' },
   weights: 'torchvision',
+  // torchvision's IMAGENET1K_V1 transforms per variant (bicubic; B2 crops 288 though its paper resolution is 260).
+  preprocessing: torchvisionPreprocessing(256, 224, 'bicubic', 'torchvision EfficientNet_B*_Weights.IMAGENET1K_V1 transforms'),
   bnEpsilon: 1e-5,
   supportsDropPath: true,
   minInputSize: () => 32,
@@ -91,15 +96,16 @@ export const efficientNet: FamilyDefinition<EfficientNetConfig> = {
   knobs: { widthMultiplier: (config, widthCoefficient) => ({ ...config, widthCoefficient }) },
   classifier: pooledClassifier({ pool: 'avgpool', dropout: 'classifier.0', fc: 'classifier.1' }),
 
+  // Crops: torchvision's IMAGENET1K_V1 transforms [resize, crop] (B1's IMAGENET1K_V2 uses 255/240 bilinear).
   // torchvision builds B5-B7 with BatchNorm eps 1e-3 (their weights come from TF); B0-B4 with PyTorch's 1e-5.
   variants: {
-    efficientnet_b0: row(1.0, 1.0, 224, 0.2, 5_330_564, 5_288_548, { macs: 0.386e9 }),
-    efficientnet_b1: row(1.0, 1.1, 240, 0.2, 7_856_232, 7_794_184),
-    efficientnet_b2: row(1.1, 1.2, 260, 0.3, 9_177_562, 9_109_994),
-    efficientnet_b3: row(1.2, 1.4, 300, 0.3, 12_320_528, 12_233_232),
-    efficientnet_b4: row(1.4, 1.8, 380, 0.4, 19_466_816, 19_341_616),
-    efficientnet_b5: row(1.6, 2.2, 456, 0.4, 30_562_520, 30_389_784, { bnEpsilon: 1e-3 }),
-    efficientnet_b6: row(1.8, 2.6, 528, 0.5, 43_265_136, 43_040_704, { bnEpsilon: 1e-3 }),
-    efficientnet_b7: row(2.0, 3.1, 600, 0.5, 66_658_680, 66_347_960, { macs: 37.75e9, bnEpsilon: 1e-3 }),
+    efficientnet_b0: row(1.0, 1.0, 224, 0.2, 5_330_564, 5_288_548, [256, 224], { macs: 0.386e9 }),
+    efficientnet_b1: row(1.0, 1.1, 240, 0.2, 7_856_232, 7_794_184, [256, 240]),
+    efficientnet_b2: row(1.1, 1.2, 260, 0.3, 9_177_562, 9_109_994, [288, 288]),
+    efficientnet_b3: row(1.2, 1.4, 300, 0.3, 12_320_528, 12_233_232, [320, 300]),
+    efficientnet_b4: row(1.4, 1.8, 380, 0.4, 19_466_816, 19_341_616, [384, 380]),
+    efficientnet_b5: row(1.6, 2.2, 456, 0.4, 30_562_520, 30_389_784, [456, 456], { bnEpsilon: 1e-3 }),
+    efficientnet_b6: row(1.8, 2.6, 528, 0.5, 43_265_136, 43_040_704, [528, 528], { bnEpsilon: 1e-3 }),
+    efficientnet_b7: row(2.0, 3.1, 600, 0.5, 66_658_680, 66_347_960, [600, 600], { macs: 37.75e9, bnEpsilon: 1e-3 }),
   },
 };

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MIXER_LAYER_NORM_EPSILON, mixerBlock, mixerStem } from '@netblocks/mlp-mixer';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+import { timmPreprocessing } from '../weights/preprocessing.js';
 
 /** One Mixer (Tolstikhin et al., Table 1): patch size P, hidden C, MLP widths D_S and D_C, depth. */
 export interface MixerConfig {
@@ -47,6 +48,8 @@ export const mixer: FamilyDefinition<MixerConfig> = {
   family: 'mixer',
   paper: { title: 'MLP-Mixer: An all-MLP Architecture for Vision', url: 'https://arxiv.org/abs/2105.01601' },
   weights: 'timm',
+  // timm's mixer_*_224 (JAX weights): mean/std 0.5, crop_pct 0.875, bicubic.
+  preprocessing: timmPreprocessing(224, 0.875, 'bicubic', 'inception', 'timm mlp_mixer _cfg (mixer_b16_224.goog_in21k_ft_in1k)'),
   // LayerNorm's epsilon: `bnEpsilon` overrides it for this family.
   bnEpsilon: MIXER_LAYER_NORM_EPSILON,
   minInputSize: (config) => config.patchSize,

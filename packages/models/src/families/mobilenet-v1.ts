@@ -3,6 +3,7 @@ import { activationLayer, batchNorm, makeDivisible, torchPad } from '@netblocks/
 import { mobilenetV1Block } from '@netblocks/depthwise-sep';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+import { timmPreprocessing } from '../weights/preprocessing.js';
 
 /** MobileNetV1 at one width multiplier (Howard et al., Table 1). */
 export interface MobileNetV1Config {
@@ -27,12 +28,14 @@ export function mobilenetV1Backbone(input: tf.SymbolicTensor, config: MobileNetV
     .conv2d({ filters: stemFilters, kernelSize: 3, strides: 2, useBias: false, padding: torch ? 'valid' : 'same', name: 'conv_stem' })
     .apply(torch ? torchPad('conv_stem.pad', 3)(input) : input) as tf.SymbolicTensor;
   x = batchNorm('bn1', { epsilon: options.bnEpsilon }).apply(x) as tf.SymbolicTensor;
-  x = activationLayer('relu', 'bn1.act').apply(x) as tf.SymbolicTensor;
+  // timm's MobileNetV1 uses ReLU6 (its `_gen_mobilenet_v1` default), where the paper says ReLU.
+  x = activationLayer('relu6', 'bn1.act').apply(x) as tf.SymbolicTensor;
   const taps: Backbone['taps'] = [];
   let reduction = 2;
   STAGES.forEach(([channels, blocks, stride], stage) => {
     for (let i = 0; i < blocks; i++) {
       x = mobilenetV1Block({
+        activation: 'relu6',
         name: `blocks.${stage}.${i}`,
         filters: width(channels),
         strides: i === 0 ? stride : 1,
@@ -52,6 +55,8 @@ export const mobilenetV1: FamilyDefinition<MobileNetV1Config> = {
   family: 'mobilenetv1',
   paper: PAPER,
   weights: 'timm',
+  // timm's mobilenetv1_100.ra4_e3600_r224_in1k: IMAGENET_INCEPTION mean/std, crop_pct 0.875, bicubic.
+  preprocessing: timmPreprocessing(224, 0.875, 'bicubic', 'inception', 'timm mobilenetv1_100.ra4_e3600_r224_in1k'),
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: mobilenetV1Backbone,

@@ -3,6 +3,7 @@ import { activationLayer, batchNorm, makeDivisible, torchPad } from '@netblocks/
 import { invertedResidual } from '@netblocks/inverted-residual';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+import { timmPreprocessing } from '../weights/preprocessing.js';
 
 /** MobileNetV2 at one width multiplier (Sandler et al., Table 2). */
 export interface MobileNetV2Config {
@@ -75,6 +76,8 @@ export const mobilenetV2: FamilyDefinition<MobileNetV2Config> = {
   family: 'mobilenetv2',
   paper: { title: 'MobileNetV2: Inverted Residuals and Linear Bottlenecks', url: 'https://arxiv.org/abs/1801.04381' },
   weights: 'timm',
+  // timm's efficientnet.py _cfg (mobilenetv2_100.ra_in1k): ImageNet mean/std, crop_pct 0.875, bicubic.
+  preprocessing: timmPreprocessing(224, 0.875, 'bicubic', 'imagenet', 'timm mobilenetv2_100.ra_in1k'),
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: mobilenetV2Backbone,

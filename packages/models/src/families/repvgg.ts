@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { repvggBlock } from '@netblocks/repvgg-reparam';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+import { timmPreprocessing } from '../weights/preprocessing.js';
 
 /** One RepVGG (Ding et al., Table 2): blocks per stage, width multipliers a (stages 0-3) and b (stage 4), grouped layers. */
 export interface RepVGGConfig {
@@ -55,7 +56,11 @@ const row = (blocks: RepVGGConfig['blocks'], a: number, b: number, groups: RepVG
 export const repvgg: FamilyDefinition<RepVGGConfig> = {
   family: 'repvgg',
   paper: { title: 'RepVGG: Making VGG-style ConvNets Great Again', url: 'https://arxiv.org/abs/2101.03697' },
-  weights: 'timm',
+  // The official DingXiaoH/RepVGG names (`stage1.0.rbr_dense.conv`), which its checkpoints use; timm's differ.
+  weights: 'official',
+  // timm's byobnet _cfg (repvgg_*.rvgg_in1k): ImageNet mean/std, crop_pct 0.875, bilinear.
+  // The official repo evaluates as torchvision does: resize 256, centre crop 224, ImageNet mean/std.
+  preprocessing: timmPreprocessing(224, 0.875, 'bilinear', 'imagenet', 'official RepVGG ImageNet evaluation'),
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: repvggBackbone,

@@ -3,6 +3,7 @@ import { batchNorm, torchPad } from '@netblocks/core';
 import { resnextBottleneck, type BranchAttention } from '@netblocks/group-conv';
 import { seAttention } from '@netblocks/se-block';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+import { TORCHVISION_V1 } from '../weights/preprocessing.js';
 
 /** One ResNet/ResNeXt: blocks per stage, cardinality C, width per group d (torchvision's `groups`, `width_per_group`). */
 export interface ResNetConfig {
@@ -59,6 +60,8 @@ export const resnet: FamilyDefinition<ResNetConfig> = {
   paper: { title: 'Aggregated Residual Transformations for Deep Neural Networks (ResNeXt)', url: 'https://arxiv.org/abs/1611.05431' },
   // torchvision's names; timm's resnet/seresnet use the same ones (its stem ReLU is `act1`, weightless).
   weights: 'torchvision',
+  // torchvision's IMAGENET1K_V1 (the V2 weights resize to 232); timm's seresnet50 uses ImageNet mean/std too.
+  preprocessing: TORCHVISION_V1,
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: resnetBackbone,

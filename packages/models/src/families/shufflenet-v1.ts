@@ -3,6 +3,7 @@ import { shuffleNetV1Unit } from '@netblocks/channel-shuffle';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions, VariantInfo } from '../types.js';
 import { shuffleNetStem, STAGE_REPEATS } from './shufflenet-common.js';
+import { MEGVII } from '../weights/preprocessing.js';
 
 /** ShuffleNet V1: groups, stem width and stage widths (paper Table 1, megvii's model sizes). */
 export interface ShuffleNetV1Config {
@@ -68,6 +69,8 @@ export const shuffleNetV1: FamilyDefinition<ShuffleNetV1Config> = {
   family: 'shufflenet_v1',
   paper: { title: 'ShuffleNet: An Extremely Efficient Convolutional Neural Network for Mobile Devices', url: 'https://arxiv.org/abs/1707.01083' },
   weights: 'megvii',
+  // megvii's evaluation: BGR in [0, 255], no mean/std (ShuffleNet-Series ToBGRTensor).
+  preprocessing: MEGVII,
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   backbone: shuffleNetV1Backbone,

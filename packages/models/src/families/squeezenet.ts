@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convOutputLength } from '@netblocks/core';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+import { TORCHVISION_V1 } from '../weights/preprocessing.js';
 
 /** A Fire module: squeeze 1x1 -> ReLU, then expand 1x1 and expand 3x3 (each + ReLU), concatenated. */
 type Fire = readonly [squeeze: number, expand1x1: number, expand3x3: number];
@@ -77,6 +78,7 @@ export const squeezenet: FamilyDefinition<SqueezeNetConfig> = {
   family: 'squeezenet',
   paper: { title: 'SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and <0.5MB model size', url: 'https://arxiv.org/abs/1602.07360' },
   weights: 'torchvision',
+  preprocessing: TORCHVISION_V1,
   bnEpsilon: 1e-5,
   minInputSize: (config) => (config.stem.kernelSize === 7 ? 47 : 39),
   backbone: squeezenetBackbone,

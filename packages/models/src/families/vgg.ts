@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, torchPad } from '@netblocks/core';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+import { TORCHVISION_V1 } from '../weights/preprocessing.js';
 
 /** A VGG configuration: conv widths, 'M' for a 2x2 max-pool (Simonyan & Zisserman, Table 1). */
 export interface VggConfig {
@@ -67,6 +68,7 @@ export const vgg: FamilyDefinition<VggConfig> = {
   family: 'vgg',
   paper: { title: 'Very Deep Convolutional Networks for Large-Scale Image Recognition', url: 'https://arxiv.org/abs/1409.1556' },
   weights: 'torchvision',
+  preprocessing: TORCHVISION_V1,
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
   topInputSize: 224,

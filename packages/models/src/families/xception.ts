@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activationLayer, batchNorm } from '@netblocks/core';
 import { NetblocksSeparableConv2D, xceptionBlock, type XceptionBlockArgs } from '@netblocks/depthwise-sep';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
+import { timmPreprocessing } from '../weights/preprocessing.js';
 
 /** Xception has one configuration; the table below is its flows (Chollet, fig. 5). */
 export type XceptionConfig = Record<string, never>;
@@ -50,6 +51,8 @@ export const xception: FamilyDefinition<XceptionConfig> = {
   family: 'xception',
   paper: { title: 'Xception: Deep Learning with Depthwise Separable Convolutions', url: 'https://arxiv.org/abs/1610.02357' },
   weights: 'timm',
+  // timm's legacy_xception.tf_in1k: mean/std 0.5, 299 px, crop_pct 0.8975, bicubic.
+  preprocessing: timmPreprocessing(299, 0.8975, 'bicubic', 'inception', 'timm legacy_xception.tf_in1k'),
   bnEpsilon: 1e-5,
   minInputSize: () => 71,
   backbone: xceptionBackbone,

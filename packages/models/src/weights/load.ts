@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, type SafetensorsFile } from '@netblocks/core';
 import { mapModel, type MappedWeight } from './mapping.js';
-import { checkWeightSource, type TorchWeightSource } from './source.js';
+import { checkWeightSource, resolveKeys, type TorchWeightSource } from './source.js';
 
 /** Options of `loadTorchWeights`. */
 export interface LoadTorchWeightsOptions {
   /** Throw on any unexpected key, missing weight or shape mismatch (nothing is loaded then). false =
    * load what matches and report the rest. Default true. */
   strict?: boolean;
-  /** The library the checkpoint comes from; must be the one the model's family follows. Default: not checked. */
+  /** The library whose names the checkpoint's keys follow: the family's own, or another one its family
+   * translates from (`mobilenetv2_*` from torchvision, `efficientnet_b*` from timm, the resnet family
+   * from timm or torchvision). Default: detected from the keys (the naming that fills the most weights). */
   from?: TorchWeightSource;
 }
 
@@ -30,10 +32,14 @@ export interface TorchWeightsReport {
   loaded: string[];
   /** Model weights the checkpoint did not fill (PyTorch keys; `originalName (className)` for unmappable layers). */
   missing: string[];
-  /** Checkpoint keys that map to no weight of the model. */
+  /** Checkpoint keys that map to no weight of the model (as spelt in the file). */
   unexpected: string[];
   /** Keys present on both sides whose shape or dtype does not fit (not loaded). */
   mismatched: MismatchedWeight[];
+  /** The library whose names the keys were read in (registered models only). */
+  from?: TorchWeightSource;
+  /** `'module.'` when every key had `nn.DataParallel`'s prefix and it was removed. */
+  strippedPrefix?: string;
   /** Set when the classifier was left out because it has another number of classes than the checkpoint's. */
   head?: { layer: string; modelClasses: number; checkpointClasses: number };
 }
@@ -93,11 +99,13 @@ function parse(caller: string, source: Uint8Array | ArrayBuffer): SafetensorsFil
  * `${layerName}.${param}` with the reference library's names, converted to TF.js layouts (conv
  * OIHW -> HWIO, linear [out, in] -> [in, out], ...). Strict by default: every key must map to a
  * weight and every weight be filled with the right shape, or one error lists all that is wrong and
- * the model is left unchanged. Values are checked and converted before any weight is assigned.
+ * the model is left unchanged. Keys that all start with `module.` (a state dict saved from
+ * `nn.DataParallel`) are read without it. Keys in another library's names are translated (see
+ * `from`); `loaded`, `missing` and `mismatched` name keys in the family's own names. Values are checked and converted before any weight is assigned.
  *
  * @param model a model from `createModel` (or any model named the same way).
  * @param source the bytes of a `.safetensors` file (F32, F16, BF16 or F64 weights).
- * @param options `strict` (default true), `from` (default unchecked).
+ * @param options `strict` (default true), `from` (default detected from the keys).
  * @returns what was loaded, missing, unexpected and mismatched.
  */
 export function loadTorchWeights(
@@ -111,27 +119,29 @@ export function loadTorchWeights(
   const file = parse(caller, source);
   const mapping = mapModel(model);
   const byKey = new Map(mapping.weights.map((w) => [w.torchKey, w]));
-  const counters = new Set(mapping.counters);
+  const keys = resolveKeys(model.name, file.names(), mapping, options.from);
 
-  const report: TorchWeightsReport = { loaded: [], missing: [...mapping.unmapped], unexpected: [], mismatched: [] };
+  const report: TorchWeightsReport = { loaded: [], missing: [...mapping.unmapped], unexpected: keys.unexpected, mismatched: [] };
+  if (keys.from !== undefined) report.from = keys.from;
+  if (keys.strippedPrefix !== undefined) report.strippedPrefix = keys.strippedPrefix;
   const ready: MappedWeight[] = [];
   for (const weight of mapping.weights) {
-    if (!file.has(weight.torchKey)) {
+    const fileKey = keys.fileKey.get(weight.torchKey);
+    if (fileKey === undefined) {
       report.missing.push(weight.torchKey);
       continue;
     }
-    const { dtype, shape } = file.info(weight.torchKey);
+    const { dtype, shape } = file.info(fileKey);
     if (FLOAT_DTYPES.has(dtype) && sameShape(shape, weight.torchShape)) ready.push(weight);
     else report.mismatched.push({ key: weight.torchKey, expectedShape: weight.torchShape, gotShape: shape, gotDtype: dtype });
   }
-  report.unexpected = file.names().filter((key) => !byKey.has(key) && !counters.has(key));
   const head = headMismatch(report.mismatched, byKey, mapping.lastWeightedLayer);
   if (head) report.head = head;
   const problems = report.missing.length + report.unexpected.length + report.mismatched.length;
   if (strict && problems > 0) throw new Error(problemsMessage(caller, report, new Set(mapping.unmapped)));
 
   // Convert everything first: the model is only touched once every value is ready.
-  const values = ready.map((w) => w.layout.toTf(file.getFloat32(w.torchKey), w.tfShape));
+  const values = ready.map((w) => w.layout.toTf(file.getFloat32(keys.fileKey.get(w.torchKey) as string), w.tfShape));
   tf.tidy(() => ready.forEach((w, i) => w.variable.write(tf.tensor(values[i] as Float32Array, w.tfShape, 'float32'))));
   report.loaded = ready.map((w) => w.torchKey);
   return report;

@@ -1,11 +1,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import { writeSafetensors, type SafetensorsTensorInput } from '@netblocks/core';
 import { mapModel } from './mapping.js';
+import { checkWeightSource, keyMapTo, type TorchWeightSource } from './source.js';
 
 /** Options of `saveTorchWeights`. */
 export interface SaveTorchWeightsOptions {
   /** Extra `__metadata__` strings (`format: 'pt'` is always written). Default none. */
   metadata?: Record<string, string>;
+  /** Write the keys in this library's names (one `loadTorchWeights` accepts as `from`). Default the family's own. */
+  to?: TorchWeightSource;
 }
 
 /**
@@ -19,11 +22,15 @@ export function saveTorchWeights(model: tf.LayersModel, options: SaveTorchWeight
   if (mapping.unmapped.length > 0) {
     throw new Error(`saveTorchWeights('${model.name}'): no PyTorch mapping for these weights: ${mapping.unmapped.join(', ')}`);
   }
+  const caller = `saveTorchWeights('${model.name}')`;
+  checkWeightSource(caller, model.name, options.to);
+  const keyMap = options.to === undefined ? undefined : keyMapTo(model.name, mapping, options.to);
+  const keyOf = (key: string) => keyMap?.get(key) ?? key;
   const tensors = new Map<string, SafetensorsTensorInput>();
   for (const w of mapping.weights) {
     const values = w.variable.read().dataSync() as Float32Array;
-    tensors.set(w.torchKey, { dtype: 'F32', shape: w.torchShape, data: w.layout.toTorch(values, w.tfShape) });
+    tensors.set(keyOf(w.torchKey), { dtype: 'F32', shape: w.torchShape, data: w.layout.toTorch(values, w.tfShape) });
   }
-  for (const key of mapping.counters) tensors.set(key, { dtype: 'I64', shape: [], data: new BigInt64Array(1) });
+  for (const key of mapping.counters) tensors.set(keyOf(key), { dtype: 'I64', shape: [], data: new BigInt64Array(1) });
   return writeSafetensors(tensors, { ...options.metadata, format: 'pt' });
 }
