@@ -10,7 +10,7 @@ export interface LoadTorchWeightsOptions {
   strict?: boolean;
   /** The library whose names the checkpoint's keys follow: the family's own, or another one its family
    * translates from (`mobilenetv2_*` from torchvision, `efficientnet_b*` from timm, the resnet family
-   * from timm or torchvision). Default: detected from the keys (the naming that fills the most weights). */
+   * from timm or torchvision, `repvgg_*` from timm). Default: detected from the keys (the naming that fills the most weights). */
   from?: TorchWeightSource;
 }
 
