@@ -3,64 +3,25 @@
 // (faithful re-statements of megvii's and DingXiaoH's modules, random weights and BatchNorm
 // statistics, eval mode) load into the same reduced architectures built here, give PyTorch's
 // outputs, and save back bit-exactly.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors } from '@netblocks/core';
 import { reparameterize } from '@netblocks/repvgg-reparam';
 import { afterAll, describe, expect, it } from 'vitest';
-import { maxRelativeDifference, useBackend } from '@netblocks/test-utils';
-import { buildModel, type NetblocksModel } from '../src/build.js';
 import { repvgg, type RepVGGConfig } from '../src/families/repvgg.js';
 import { shuffleNetV1 } from '../src/families/shufflenet-v1.js';
-import type { FamilyDefinition, ModelOptions } from '../src/types.js';
 import { loadTorchWeights, saveTorchWeights } from '../src/index.js';
+
+import { maxRelativeDifference, useBackend } from '@netblocks/test-utils';
+import { buildVariant, expectSavedBitExact, fixture, loadAndCompare } from './helpers/torch-parity.js';
 
 useBackend('cpu');
 afterAll(() => tf.disposeVariables());
-
-// A copy in a plain Uint8Array (core reads a Node Buffer wrongly: its slice() is a view).
-const fixture = (file: string) => new Uint8Array(readFileSync(fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url))));
-const noReference = { totalParams: 0, trainableParams: 0 };
-
-function build<C>(name: string, family: FamilyDefinition<C>, config: C, size: number, options: ModelOptions): NetblocksModel {
-  return buildModel(name, family, { config, inputSize: size, reference: noReference }, { inputShape: [size, size, 3], ...options });
-}
-
-/** Loads strictly (nothing missing, unexpected or mismatched) and returns `model`'s max relative difference to `expected`. */
-function loadAndCompare(model: tf.LayersModel, checkpoint: Uint8Array, input: tf.Tensor, expected: tf.Tensor): number {
-  const report = loadTorchWeights(model, checkpoint);
-  expect(report.missing).toEqual([]);
-  expect(report.unexpected).toEqual([]);
-  expect(report.mismatched).toEqual([]);
-  expect(report.loaded.length).toBe(model.weights.length);
-  const output = model.predict(input) as tf.Tensor;
-  expect(output.shape).toEqual(expected.shape);
-  const difference = maxRelativeDifference(output, expected);
-  output.dispose();
-  return difference;
-}
-
-/** `saveTorchWeights(model)` holds exactly the checkpoint's keys, each bit for bit (num_batches_tracked as I64 zeros). */
-function expectSavedBitExact(model: tf.LayersModel, checkpoint: Uint8Array): void {
-  const original = readSafetensors(checkpoint);
-  const saved = readSafetensors(saveTorchWeights(model));
-  expect(saved.names().sort()).toEqual(original.names().sort());
-  for (const key of original.names()) {
-    if (key.endsWith('.num_batches_tracked')) {
-      expect(saved.get(key)).toEqual({ dtype: 'I64', shape: [], data: new BigInt64Array([0n]) });
-      continue;
-    }
-    expect(saved.info(key), key).toEqual(original.info(key));
-    expect(Buffer.from(saved.rawBytes(key)).equals(Buffer.from(original.rawBytes(key))), `${key} differs`).toBe(true);
-  }
-}
 
 describe('megvii ShuffleNet V1 (g3, stem 12, stages 48/96/192, 56 px)', () => {
   const name = 'megvii_shufflenet_v1_g3_tiny';
   const checkpoint = fixture(`${name}.safetensors`);
   const io = readSafetensors(fixture(`${name}.io.safetensors`));
-  const make = () => build(name, shuffleNetV1, { groups: 3, stem: 12, stages: [48, 96, 192] }, 56, { numClasses: 10 });
+  const make = () => buildVariant(name, shuffleNetV1, { groups: 3, stem: 12, stages: [48, 96, 192] }, 56, { numClasses: 10 });
 
   it("loads megvii's state dict strictly and gives its logits (max|diff|/max|ref| < 1e-4)", () => {
     const [input, expected] = [io.toTensor('input'), io.toTensor('output')];
@@ -88,7 +49,7 @@ describe.each(REPVGG_CASES)('official RepVGG $name', ({ name, groups }) => {
   const train = fixture(`${name}.safetensors`);
   const deploy = fixture(`${name}.deploy.safetensors`);
   const io = readSafetensors(fixture(`${name}.io.safetensors`));
-  const make = () => build(name, repvgg, { blocks: [1, 2, 2, 2, 1], a: 0.125, b: 0.0625, groups }, 40, { numClasses: 10 });
+  const make = () => buildVariant(name, repvgg, { blocks: [1, 2, 2, 2, 1], a: 0.125, b: 0.0625, groups }, 40, { numClasses: 10 });
   const trained = make();
   loadTorchWeights(trained, train);
   const deployModel = reparameterize(trained);

@@ -1,32 +1,24 @@
 // Parity with timm: fixtures written by tools/fixtures/make_timm_fixtures.py (PyTorch modules that
 // follow timm's module names and forward passes; random weights and BatchNorm statistics, eval mode)
 // load into the same reduced architectures built here, give PyTorch's outputs, and save back bit-exactly.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { activationLayer, batchNorm, readSafetensors } from '@netblocks/core';
 import { NetblocksSeparableConv2D, xceptionBlock } from '@netblocks/depthwise-sep';
 import { seAttention } from '@netblocks/se-block';
-import { afterAll, describe, expect, it } from 'vitest';
-import { maxRelativeDifference, useBackend } from '@netblocks/test-utils';
-import { buildModel } from '../src/build.js';
 import { mixer } from '../src/families/mixer.js';
 import { mobilenetV1 } from '../src/families/mobilenet-v1.js';
 import { mobilenetV2 } from '../src/families/mobilenet-v2.js';
 import { resnet } from '../src/families/resnet.js';
-import type { FamilyDefinition, ModelOptions } from '../src/types.js';
-import { loadTorchWeights, saveTorchWeights } from '../src/index.js';
+
+import { activationLayer, batchNorm } from '@netblocks/core';
+import { afterAll, describe, it } from 'vitest';
+import { useBackend } from '@netblocks/test-utils';
+import { loadTorchWeights } from '../src/index.js';
+import { buildVariant, expectFixtureParity, expectSavedBitExact, fixture } from './helpers/torch-parity.js';
 
 useBackend('cpu');
 afterAll(() => tf.disposeVariables());
 
-// A copy in a plain Uint8Array (core reads a Node Buffer wrongly: its slice() is a view).
-const fixture = (file: string) => new Uint8Array(readFileSync(fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url))));
-const noReference = { totalParams: 0, trainableParams: 0 };
 
-function build<C>(name: string, family: FamilyDefinition<C>, config: C, size: number, options: ModelOptions): tf.LayersModel {
-  return buildModel(name, family, { config, inputSize: size, reference: noReference }, { inputShape: [size, size, 3], ...options });
-}
 
 /**
  * Legacy Xception has one fixed configuration (22.9 M weights), so its blocks are checked in a
@@ -49,13 +41,13 @@ const CASES: { name: string; make: () => tf.LayersModel }[] = [
   {
     // timm _gen_mobilenet_v2 at channel_multiplier 0.1 (head 1280), 10 classes, 32 px.
     name: 'timm_mobilenetv2_tiny',
-    make: () => build('timm_mobilenetv2_tiny', mobilenetV2, { widthMultiplier: 0.1 }, 32, { numClasses: 10 }),
+    make: () => buildVariant('timm_mobilenetv2_tiny', mobilenetV2, { widthMultiplier: 0.1 }, 32, { numClasses: 10 }),
   },
   {
     // timm ResNet(Bottleneck, [1, 1, 1, 1], base_width=8, block_args=dict(attn_layer='se')) up to layer1, 32 px.
     name: 'timm_seresnet_tiny',
     make: () =>
-      build('timm_seresnet_tiny', resnet, { layers: [1, 1, 1, 1], cardinality: 1, baseWidth: 8, attention: seAttention() }, 32, {
+      buildVariant('timm_seresnet_tiny', resnet, { layers: [1, 1, 1, 1], cardinality: 1, baseWidth: 8, attention: seAttention() }, 32, {
         features: true,
         outIndices: [1],
       }),
@@ -64,7 +56,7 @@ const CASES: { name: string; make: () => tf.LayersModel }[] = [
     // timm MlpMixer(patch_size=8, embed_dim=32, num_blocks=2, mlp_ratio=(0.5, 2.0)) on 32x40 (a 4x5 grid of tokens), 10 classes.
     name: 'timm_mixer_tiny',
     make: () =>
-      build('timm_mixer_tiny', mixer, { patchSize: 8, channels: 32, tokenMlpDim: 16, channelMlpDim: 64, depth: 2 }, 32, {
+      buildVariant('timm_mixer_tiny', mixer, { patchSize: 8, channels: 32, tokenMlpDim: 16, channelMlpDim: 64, depth: 2 }, 32, {
         numClasses: 10,
         inputShape: [32, 40, 3],
       }),
@@ -72,44 +64,20 @@ const CASES: { name: string; make: () => tf.LayersModel }[] = [
   {
     // timm _gen_mobilenet_v1 at channel_multiplier 0.075 (no head conv), 10 classes, 32 px.
     name: 'timm_mobilenetv1_tiny',
-    make: () => build('timm_mobilenetv1_tiny', mobilenetV1, { widthMultiplier: 0.075 }, 32, { numClasses: 10 }),
+    make: () => buildVariant('timm_mobilenetv1_tiny', mobilenetV1, { widthMultiplier: 0.075 }, 32, { numClasses: 10 }),
   },
   { name: 'timm_xception_part', make: xceptionPart },
 ];
 
 describe.each(CASES)('$name', ({ name, make }) => {
-  const checkpoint = fixture(`${name}.safetensors`);
-  const io = readSafetensors(fixture(`${name}.io.safetensors`));
-
   it("loads the timm-layout state dict strictly and gives PyTorch's outputs (max|diff|/max|ref| < 1e-4)", () => {
-    const model = make();
-    const report = loadTorchWeights(model, checkpoint);
-    expect(report.missing).toEqual([]);
-    expect(report.unexpected).toEqual([]);
-    expect(report.mismatched).toEqual([]);
-    expect(report.loaded.length).toBe(model.weights.length);
-    const [input, expected] = [io.toTensor('input'), io.toTensor('output')];
-    const output = model.predict(input) as tf.Tensor;
-    expect(output.shape).toEqual(expected.shape);
-    const difference = maxRelativeDifference(output, expected);
-    console.info(`${name}: max|diff|/max|ref| vs PyTorch = ${difference.toExponential(2)}`);
-    expect(difference).toBeLessThan(1e-4);
-    tf.dispose([input, expected, output]);
+    expectFixtureParity(name, make());
   });
 
   it('saves back the same state dict bit for bit (num_batches_tracked as I64 zeros)', () => {
     const model = make();
+    const checkpoint = fixture(`${name}.safetensors`);
     loadTorchWeights(model, checkpoint);
-    const original = readSafetensors(checkpoint);
-    const saved = readSafetensors(saveTorchWeights(model));
-    expect(saved.names().sort()).toEqual(original.names().sort());
-    for (const key of original.names()) {
-      if (key.endsWith('.num_batches_tracked')) {
-        expect(saved.get(key)).toEqual({ dtype: 'I64', shape: [], data: new BigInt64Array([0n]) });
-        continue;
-      }
-      expect(saved.info(key), key).toEqual(original.info(key));
-      expect(Buffer.from(saved.rawBytes(key)).equals(Buffer.from(original.rawBytes(key))), `${key} differs`).toBe(true);
-    }
+    expectSavedBitExact(model, checkpoint);
   });
 });
