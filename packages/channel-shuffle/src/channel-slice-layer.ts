@@ -67,6 +67,12 @@ export class ChannelSlice extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = singleInput(CLASS, inputs);
+    if (tf.getBackend() === 'cpu') {
+      // The cpu backend slices a strided (non-trailing-block) range element by element through a
+      // TensorBuffer: 5-9x slower than a gather of the same channels (ShuffleNet V2 sizes, 2 cores).
+      const { begin, size } = this.resolved;
+      return tf.tidy(() => tf.gather(x, tf.range(begin, begin + size, 1, 'int32'), x.rank - 1));
+    }
     const begin = x.shape.map((_, axis) => (axis === x.rank - 1 ? this.resolved.begin : 0));
     const size = x.shape.map((_, axis) => (axis === x.rank - 1 ? this.resolved.size : -1));
     return tf.slice(x, begin, size);

@@ -47,5 +47,9 @@ export type {
   SafetensorsTensorInput,
   TensorsToSafetensorsOptions,
 } from './safetensors/index.js';
-export { CLASS_NAME_PREFIX, registerNetblocksClass } from './register.js';
-export type { SerializableClass } from './register.js';
+export { CLASS_NAME_PREFIX, registerNetblocksClass } from './registration.js';
+export type { SerializableClass } from './registration.js';
+export { cloneLayer, findRewrites, isContainer, isInputNode, ModelGraph, rewriteModel } from './graph/index.js';
+export type { ClaimsLayers, GraphNode, GraphRewrite, RewriteRule } from './graph/index.js';
+export { ActivationLayer, FusedConv2D, resolveFusedConv2DArgs } from './layers/index.js';
+export type { ActivationLayerArgs, ExplicitPadding2D, FusedConv2DArgs, ResolvedFusedConv2DArgs } from './layers/index.js';

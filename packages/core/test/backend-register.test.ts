@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { defaultBackendOrder, initBackend } from '../src/backend.js';
-import { registerNetblocksClass } from '../src/register.js';
+import { registerNetblocksClass } from '../src/registration.js';
 
 describe('initBackend', () => {
   it('in Node prefers tfjs-node, then wasm, then cpu, and says which it picked', async () => {

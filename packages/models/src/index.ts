@@ -2,5 +2,6 @@ export { createModel, getModelInfo, listModels, closestModelNames } from './regi
 export { resolveModelOptions } from './build.js';
 export type { NetblocksModel } from './build.js';
 export type { FeatureInfo, ModelInfo, ModelOptions, Preprocessing, ReferenceFigures, WeightSource } from './types.js';
+export { optimizeForInference } from './optimize/index.js';
 export { loadTorchWeights, saveTorchWeights } from './weights/index.js';
 export type { LoadTorchWeightsOptions, MismatchedWeight, SaveTorchWeightsOptions, TorchWeightSource, TorchWeightsReport } from './weights/index.js';

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { expectNoLeakedTensors, useBackend } from '@netblocks/test-utils';
-import { createModel, getModelInfo, listModels } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoLeakedTensors, maxRelativeDifference, useBackend } from '@netblocks/test-utils';
+import { createModel, getModelInfo, listModels, optimizeForInference } from '../src/index.js';
+import { randomizeBatchNorms } from './helpers/batch-norm-statistics.js';
 
 useBackend('wasm');
-afterEach(() => tf.disposeVariables());
 
 /** A small input the architecture allows: 64 px, or its minimum when that is larger. */
 function smallSize(name: string): number {
@@ -21,24 +21,46 @@ function expectFinite(t: tf.Tensor): void {
  * checked on the smaller members. */
 const BIG = 50e6;
 
-/** Every registered model at a small input: logits. */
+/** Every registered model at a small input: logits, and the optimized model's logits. Each model is
+ * built once here (the big ones' weights, not their activations, cost the time). */
 describe.each(listModels())('%s', (name) => {
   const info = getModelInfo(name);
+  // A classifier with fixed-size dense layers (VGG) takes only its own size.
+  const size = info.topInputSize ?? smallSize(name);
+  let model: tf.LayersModel;
+  let x: tf.Tensor;
+  beforeAll(() => {
+    model = createModel(name, { numClasses: 10, inputShape: [size, size, 3] });
+    x = tf.randomNormal([2, size, size, 3], 0, 1, 'float32', 1);
+  });
+  afterAll(() => {
+    model.dispose();
+    x.dispose();
+  });
 
   it('classifies a small batch: [2, numClasses], finite, no leaked tensors', () => {
-    const size = smallSize(name);
-    // A classifier with fixed-size dense layers (VGG) takes only its own size.
-    const inputSize = info.topInputSize ?? size;
-    const model = createModel(name, { numClasses: 10, inputShape: [inputSize, inputSize, 3] });
-    const x = tf.randomNormal([2, inputSize, inputSize, 3]);
     expectNoLeakedTensors(() => {
       const y = model.predict(x) as tf.Tensor;
       expect(y.shape).toEqual([2, 10]);
       expectFinite(y);
       return y;
     });
-    x.dispose();
-    model.dispose();
+  });
+
+  it('optimizeForInference: the same logits within 1e-4 relative, no BatchNorm, Dropout or stochastic depth left', () => {
+    randomizeBatchNorms(model);
+    const optimized = optimizeForInference(model);
+    tf.tidy(() => {
+      const expected = model.predict(x) as tf.Tensor;
+      const actual = optimized.predict(x) as tf.Tensor;
+      expect(actual.shape).toEqual(expected.shape);
+      expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-4);
+    });
+    const classes = optimized.layers.map((l) => l.getClassName());
+    for (const gone of ['BatchNormalization', 'Dropout', 'NetblocksStochasticDepth']) expect(classes, `${gone} left`).not.toContain(gone);
+    const hadFoldable = model.layers.some((l) => ['BatchNormalization', 'Dropout', 'NetblocksStochasticDepth'].includes(l.getClassName()));
+    if (hadFoldable) expect(optimized.layers.length).toBeLessThan(model.layers.length);
+    optimized.dispose();
   });
 });
 

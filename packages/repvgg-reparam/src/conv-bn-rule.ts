@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { batchNormParamsOf, foldBatchNormIntoConv, foldBatchNormIntoDepthwise } from '@netblocks/core';
+import { batchNormParamsOf, foldBatchNormIntoConv, foldBatchNormIntoDepthwise, type ModelGraph } from '@netblocks/core';
 import { cloneLayer, describeConv, type ConvLayerInfo } from './conv-layers.js';
-import type { ModelGraph } from './model-graph.js';
 import type { ReparameterizationRule } from './reparameterizable.js';
 
 /** True for a BatchNormalization over the channels (last) axis of a rank-4 tensor. */

@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { GroupConv2D } from '@netblocks/group-conv';
 
+export { cloneLayer } from '@netblocks/core';
+
 /** What a fusion rule needs to know about a 2-D conv layer (Conv2D, DepthwiseConv2D or GroupConv2D). */
 export interface ConvLayerInfo {
   layer: tf.layers.Layer;
@@ -68,18 +70,4 @@ export function uniformZeroPadding(layer: tf.layers.Layer): number | null {
   const flat = Array.isArray(padding) ? padding.flat() : [padding];
   const first = flat[0];
   return typeof first === 'number' && flat.length === 4 && flat.every((p) => p === first) ? first : null;
-}
-
-/**
- * A new, unbuilt layer of the same class and config as `layer`, with `overrides` applied (for a conv
- * that gains a bias: `{ name, useBias: true }`). Goes through the class's own `fromConfig`, as loading
- * a saved model does.
- */
-export function cloneLayer(layer: tf.layers.Layer, overrides: tf.serialization.ConfigDict = {}): tf.layers.Layer {
-  const cls = layer.constructor as tf.serialization.SerializableConstructor<tf.layers.Layer> & {
-    fromConfig: (cls: tf.serialization.SerializableConstructor<tf.layers.Layer>, config: tf.serialization.ConfigDict) => tf.layers.Layer;
-  };
-  // A deep copy: the new layer must share no config object with the old one.
-  const config = JSON.parse(JSON.stringify({ ...layer.getConfig(), ...overrides })) as tf.serialization.ConfigDict;
-  return cls.fromConfig(cls, config);
 }

@@ -1,12 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
-import type { FoldedKernel } from '@netblocks/core';
-import { cloneLayer } from './conv-layers.js';
-import { isContainer, isInputNode, ModelGraph, type GraphNode } from './model-graph.js';
+import type * as tf from '@tensorflow/tfjs';
+import { findRewrites, rewriteModel, type FoldedKernel, type GraphRewrite, type ModelGraph, type RewriteRule } from '@netblocks/core';
 
 /**
  * A group of layers of a model that one conv with bias can replace, computing the same function in
  * inference mode (a RepVGG block's branches, a conv and its BatchNorm, ...). A fusion rule finds it;
- * `reparameterizeWith` rebuilds the model with the replacement in its place.
+ * `reparameterizeWith` rebuilds the model with the replacement in its place (core's `rewriteModel`).
  */
 export interface Reparameterizable {
   /** What was found, e.g. `'repvgg'` or `'conv-bn'`. */
@@ -31,47 +29,31 @@ export interface Reparameterizable {
  */
 export type ReparameterizationRule = (layer: tf.layers.Layer, graph: ModelGraph) => Reparameterizable | null;
 
+/** The general rewrite that a conv-with-bias fusion is: weights `[kernel, bias]`. */
+function asRewrite(found: Reparameterizable): GraphRewrite {
+  return {
+    ...found,
+    weights: () => {
+      const { kernel, bias } = found.fuse();
+      return [kernel, bias];
+    },
+  };
+}
+
+/** `rule` as a core rewrite rule. */
+export function asRewriteRule(rule: ReparameterizationRule): RewriteRule {
+  return (layer, graph) => {
+    const found = rule(layer, graph);
+    return found === null ? null : asRewrite(found);
+  };
+}
+
 /**
  * What `rules` would replace in `model` (nested models not included): the first rule in the list
  * has priority, and a layer belongs to at most one group.
  */
 export function findReparameterizable(model: tf.LayersModel, rules: readonly ReparameterizationRule[]): Reparameterizable[] {
-  const graph = new ModelGraph(model);
-  const claimed = new Set<tf.layers.Layer>();
-  const found: Reparameterizable[] = [];
-  for (const rule of rules) {
-    for (const node of graph.nodes) {
-      if (isInputNode(node) || claimed.has(node.outboundLayer)) continue;
-      const match = rule(node.outboundLayer, graph);
-      if (match === null || match.layers.some((layer) => claimed.has(layer))) continue;
-      match.layers.forEach((layer) => claimed.add(layer));
-      found.push(match);
-    }
-  }
-  return found;
-}
-
-/** Copies `layer`'s weights into `copy` (same class and config, now built). */
-function copyWeights(layer: tf.layers.Layer, copy: tf.layers.Layer): void {
-  const weights = layer.getWeights();
-  if (weights.length > 0) copy.setWeights(weights);
-}
-
-/** A fresh layer of the same class and config, or a rebuilt nested model. */
-function copyOf(layer: tf.layers.Layer, rules: readonly ReparameterizationRule[]): { copy: tf.layers.Layer; nested: boolean } {
-  if (isContainer(layer)) return { copy: reparameterizeWith(layer, rules), nested: true };
-  return { copy: cloneLayer(layer), nested: false };
-}
-
-function checkNames(model: tf.LayersModel, groups: readonly Reparameterizable[], replacements: readonly tf.layers.Layer[]): void {
-  const replaced = new Set(groups.flatMap((g) => g.layers));
-  const names = new Set(model.layers.filter((l) => !replaced.has(l)).map((l) => l.name));
-  for (const layer of replacements) {
-    if (names.has(layer.name)) {
-      throw new Error(`reparameterize: the fused layer's name is taken by another layer of model ${model.name} (got name=${JSON.stringify(layer.name)})`);
-    }
-    names.add(layer.name);
-  }
+  return findRewrites(model, rules);
 }
 
 /**
@@ -81,52 +63,5 @@ function checkNames(model: tf.LayersModel, groups: readonly Reparameterizable[],
  * and shares no weights with the result. The result is a functional `tf.LayersModel`.
  */
 export function reparameterizeWith(model: tf.LayersModel, rules: readonly ReparameterizationRule[]): tf.LayersModel {
-  const graph = new ModelGraph(model);
-  const groups = findReparameterizable(model, rules);
-  const byOutput = new Map(groups.map((g) => [g.output.id, g] as const));
-  const replaced = new Set(groups.flatMap((g) => g.layers));
-  const replacements = new Map(groups.map((g) => [g, g.createLayer()] as const));
-  checkNames(model, groups, [...replacements.values()]);
-
-  const tensors = new Map<number, tf.SymbolicTensor>();
-  const mapped = (t: tf.SymbolicTensor): tf.SymbolicTensor => {
-    const found = tensors.get(t.id);
-    if (found === undefined) throw new Error(`reparameterize: tensor ${t.name} of model ${model.name} was not rebuilt before its use`);
-    return found;
-  };
-  const inputs = model.inputs.map((t) => {
-    const input = tf.input({ batchShape: t.shape, dtype: t.dtype, name: t.sourceLayer.name });
-    tensors.set(t.id, input);
-    return input;
-  });
-  const copies = new Map<tf.layers.Layer, tf.layers.Layer>();
-  const rebuildNode = (node: GraphNode): void => {
-    const group = node.outputTensors.length === 1 ? byOutput.get((node.outputTensors[0] as tf.SymbolicTensor).id) : undefined;
-    if (group !== undefined) {
-      const layer = replacements.get(group) as tf.layers.Layer;
-      tensors.set(group.output.id, layer.apply(mapped(group.input)) as tf.SymbolicTensor);
-      const { kernel, bias } = group.fuse();
-      layer.setWeights([kernel, bias]);
-      tf.dispose([kernel, bias]);
-      return;
-    }
-    const layer = node.outboundLayer;
-    if (replaced.has(layer)) return;
-    let copy = copies.get(layer);
-    const first = copy === undefined;
-    let nested = false;
-    if (copy === undefined) {
-      ({ copy, nested } = copyOf(layer, rules));
-      copies.set(layer, copy);
-    }
-    const args = node.inputTensors.map(mapped);
-    const out = copy.apply(args.length === 1 ? (args[0] as tf.SymbolicTensor) : args, node.callArgs ?? {});
-    const outs = Array.isArray(out) ? (out as tf.SymbolicTensor[]) : [out as tf.SymbolicTensor];
-    node.outputTensors.forEach((t, i) => tensors.set(t.id, outs[i] as tf.SymbolicTensor));
-    if (first && !nested) copyWeights(layer, copy);
-  };
-  for (const node of graph.nodes) {
-    if (!isInputNode(node)) rebuildNode(node);
-  }
-  return tf.model({ inputs, outputs: model.outputs.map(mapped), name: model.name });
+  return rewriteModel(model, rules.map(asRewriteRule));
 }

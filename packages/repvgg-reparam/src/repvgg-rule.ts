@@ -1,8 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { batchNormParamsOf } from '@netblocks/core';
+import { batchNormParamsOf, type GraphNode, type ModelGraph } from '@netblocks/core';
 import { cloneLayer, uniformZeroPadding, type ConvLayerInfo } from './conv-layers.js';
 import { isChannelsBatchNorm, soleConvBefore } from './conv-bn-rule.js';
-import type { GraphNode, ModelGraph } from './model-graph.js';
 import { fuseBranches, type RepBranch } from './op.js';
 import type { ReparameterizationRule } from './reparameterizable.js';
 

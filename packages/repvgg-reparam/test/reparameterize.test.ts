@@ -8,7 +8,7 @@ import { groupConvBnAct } from '@netblocks/group-conv';
 import { expectNoLeakedTensors, expectTensorsClose, maxRelativeDifference, useBackend } from '@netblocks/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convBatchNormRule } from '../src/conv-bn-rule.js';
-import type { ModelGraph } from '../src/model-graph.js';
+import type { ModelGraph } from '@netblocks/core';
 import { repvggBlock } from '../src/repvgg-block.js';
 import { findReparameterizable, reparameterizeWith } from '../src/reparameterizable.js';
 import { foldConvBatchNorm, reparameterize } from '../src/reparameterize.js';

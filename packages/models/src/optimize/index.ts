@@ -1,0 +1,1 @@
+export { optimizeForInference } from './optimize.js';
