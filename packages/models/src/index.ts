@@ -5,3 +5,5 @@ export type { FeatureInfo, ModelInfo, ModelOptions, Preprocessing, ReferenceFigu
 export { optimizeForInference } from './optimize/index.js';
 export { loadTorchWeights, saveTorchWeights } from './weights/index.js';
 export type { LoadTorchWeightsOptions, MismatchedWeight, SaveTorchWeightsOptions, TorchWeightSource, TorchWeightsReport } from './weights/index.js';
+export { exportOnnx } from './onnx/index.js';
+export type { ExportOnnxOptions } from './onnx/index.js';

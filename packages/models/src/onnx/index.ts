@@ -1,0 +1,2 @@
+export { exportOnnx } from './export.js';
+export type { ExportOnnxOptions } from './export.js';
