@@ -76,6 +76,23 @@ describe('optimizeForInference', () => {
     optimized.dispose();
   });
 
+  it('folds the BatchNorm after a Dense into it, with a ReLU after that', () => {
+    const input = tf.input({ shape: [6] });
+    const dense = tf.layers.dense({ units: 5, useBias: false, name: 'fc' }).apply(input);
+    const bn = tf.layers.batchNormalization({ name: 'bn' }).apply(dense);
+    const out = tf.layers.activation({ activation: 'relu', name: 'act' }).apply(bn) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    randomizeBatchNorms(model);
+    const optimized = optimizeForInference(model);
+    expect(optimized.layers.map((l) => l.name).slice(1)).toEqual(['fc']);
+    expect(optimized.getLayer('fc').getConfig()).toMatchObject({ useBias: true, activation: 'relu' });
+    const x = tf.randomNormal([4, 6]);
+    expectSameOutputs(model, optimized, x);
+    x.dispose();
+    model.dispose();
+    optimized.dispose();
+  });
+
   it('leaves a conv whose output has other readers, and a shared layer, as they are', () => {
     const input = tf.input({ shape: [8, 8, 4] });
     const convLayer = tf.layers.conv2d({ filters: 4, kernelSize: 1, name: 'shared' });

@@ -4,6 +4,7 @@ import { rewriteModel } from '@netblocks/core';
 import { asRewriteRule, repvggRule } from '@netblocks/repvgg-reparam';
 import { activationRule } from './activation-rule.js';
 import { convChainRule } from './conv-chain-rule.js';
+import { denseChainRule } from './dense-chain-rule.js';
 import { identityRule } from './identity-rule.js';
 import { separableChainRule } from './separable-chain-rule.js';
 
@@ -12,7 +13,7 @@ import { separableChainRule } from './separable-chain-rule.js';
  * into one 3x3 conv; Dropout, stochastic depth and no-op reshapes dropped; every conv / depthwise /
  * grouped conv with the ZeroPadding2D before it, the BatchNorm after it and the activation after
  * that as one fused TF.js kernel (`FusedConv2D`, or a `GroupConv2D` with bias and activation);
- * separable convs with their BatchNorm folded; the remaining relu6 / swish layers in fewer kernels.
+ * separable convs and Dense layers with their BatchNorm folded; the remaining relu6 / swish layers in fewer kernels.
  * Layer names are kept (a fused layer takes its conv's). `model` is untouched; the result shares no
  * weights with it, and saves and loads like any model (import `@netblocks/models/register`).
  * Training it is possible but not meaningful: its BatchNorms are gone.
@@ -22,7 +23,7 @@ export function optimizeForInference(model: tf.LayersModel): tf.LayersModel;
 export function optimizeForInference(model: tf.LayersModel): tf.LayersModel {
   // Pass 1 merges RepVGG's branches (into a conv with bias that pass 2 fuses with its ReLU).
   const merged = rewriteModel(model, [asRewriteRule(repvggRule), identityRule]);
-  const fused = rewriteModel(merged, [convChainRule, separableChainRule, activationRule]);
+  const fused = rewriteModel(merged, [convChainRule, separableChainRule, denseChainRule, activationRule]);
   merged.dispose();
   // createModel's metadata describes the outputs, which are the same.
   const { featureInfo, numFeatures } = model as Partial<NetblocksModel>;
