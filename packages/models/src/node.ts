@@ -14,3 +14,6 @@ export async function loadTorchWeightsFromFile(model: tf.LayersModel, path: stri
 export async function saveTorchWeightsToFile(model: tf.LayersModel, path: string, options?: SaveTorchWeightsOptions): Promise<void> {
   await writeFile(path, saveTorchWeights(model, options));
 }
+
+export { createInferencePool } from './pool/index.js';
+export type { BatchData, InferencePool, InferencePoolOptions, PoolBackend } from './pool/index.js';
