@@ -12,6 +12,7 @@ import {
 import { GroupConv2D, blockDiagonalKernel, type GroupConvActivation } from '@netblocks/group-conv';
 import { describeConvSource, type ConvSource } from './conv-source.js';
 import { standaloneActivation } from './activation-rule.js';
+import { isLastAxisBatchNorm, soleNext } from './chain.js';
 
 /** Activations `GroupConv2D` fuses into its output. */
 const GROUP_CONV_ACTIVATIONS: ReadonlySet<string> = new Set<GroupConvActivation>(['linear', 'relu', 'relu6', 'elu', 'sigmoid']);
@@ -20,13 +21,6 @@ const GROUP_CONV_ACTIVATIONS: ReadonlySet<string> = new Set<GroupConvActivation>
 function soleCall(layer: tf.layers.Layer, graph: ModelGraph): GraphNode | null {
   const call = graph.singleCall(layer);
   return call !== null && call.inputTensors.length === 1 && call.outputTensors.length === 1 ? call : null;
-}
-
-/** The call that reads `tensor` alone, when it is its only reader and it is not a model output. */
-function soleConsumer(tensor: tf.SymbolicTensor, graph: ModelGraph): GraphNode | null {
-  const consumers = graph.consumers(tensor);
-  const next = consumers[0];
-  return consumers.length === 1 && next !== undefined && graph.feedsOnly(tensor, next) && graph.singleCall(next.outboundLayer) === next ? next : null;
 }
 
 /** Per-side padding of a channels-last ZeroPadding2D: `[[top, bottom], [left, right]]`, else null. */
@@ -41,12 +35,6 @@ function zeroPadding(layer: tf.layers.Layer): [AxisPadding, AxisPadding] | null 
     typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number') ? [v[0] as number, v[1] as number] : null;
   const [h, w] = [side(p[0]), side(p[1])];
   return h === null || w === null ? null : [h, w];
-}
-
-function isChannelsBatchNorm(layer: tf.layers.Layer): boolean {
-  if (layer.getClassName() !== 'BatchNormalization') return false;
-  const axis = layer.getConfig()['axis'];
-  return axis === -1 || axis === 3;
 }
 
 /** A pad -> conv -> BatchNorm -> activation chain found around one conv. */
@@ -72,15 +60,15 @@ function findChain(layer: tf.layers.Layer, graph: ModelGraph): ConvChain | null 
   let tail = convCall.outputTensors[0] as tf.SymbolicTensor;
   let bn: GraphNode | null = null;
   if (conv.activation === 'linear') {
-    const next = soleConsumer(tail, graph);
-    if (next !== null && isChannelsBatchNorm(next.outboundLayer)) {
+    const next = soleNext(tail, graph);
+    if (next !== null && isLastAxisBatchNorm(next.outboundLayer, 4)) {
       bn = next;
       tail = next.outputTensors[0] as tf.SymbolicTensor;
     }
   }
   let activation: ConvChain['activation'] = null;
   if (conv.activation === 'linear') {
-    const next = soleConsumer(tail, graph);
+    const next = soleNext(tail, graph);
     const name = next === null ? null : standaloneActivation(next.outboundLayer);
     if (next !== null && name !== null && (conv.kind !== 'group' || GROUP_CONV_ACTIVATIONS.has(name))) activation = { node: next, name };
   }

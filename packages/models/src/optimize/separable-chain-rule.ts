@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNormParamsOf, batchNormScaleShift, cloneLayer, type GraphNode, type ModelGraph, type RewriteRule } from '@netblocks/core';
+import { batchNormParamsOf, batchNormScaleShift, cloneLayer, type RewriteRule } from '@netblocks/core';
 import { NetblocksSeparableConv2D } from '@netblocks/depthwise-sep';
-import { standaloneActivation } from './activation-rule.js';
-
-function soleNext(tensor: tf.SymbolicTensor, graph: ModelGraph): GraphNode | null {
-  const [next, ...more] = graph.consumers(tensor);
-  return next !== undefined && more.length === 0 && graph.feedsOnly(tensor, next) && graph.singleCall(next.outboundLayer) === next ? next : null;
-}
+import { batchNormChain } from './chain.js';
 
 /**
  * Rule: a linear `NetblocksSeparableConv2D` followed by a BatchNormalization (folded into its
@@ -15,26 +10,18 @@ function soleNext(tensor: tf.SymbolicTensor, graph: ModelGraph): GraphNode | nul
  */
 export const separableChainRule: RewriteRule = (layer, graph) => {
   if (!(layer instanceof NetblocksSeparableConv2D) || layer.resolved.activation !== 'linear') return null;
-  const call = graph.singleCall(layer);
-  const input = call?.inputTensors[0];
-  const convOut = call?.outputTensors[0];
-  if (call === null || input === undefined || convOut === undefined) return null;
-  const bn = soleNext(convOut, graph);
-  if (bn === null || bn.outboundLayer.getClassName() !== 'BatchNormalization' || ![-1, 3].includes(bn.outboundLayer.getConfig()['axis'] as number)) return null;
-  const bnOut = bn.outputTensors[0] as tf.SymbolicTensor;
-  const actNode = soleNext(bnOut, graph);
-  const activation = actNode === null ? null : standaloneActivation(actNode.outboundLayer);
-  const nodes = activation === null ? [call, bn] : [call, bn, actNode as GraphNode];
+  const chain = batchNormChain(layer, graph, () => true);
+  if (chain === null) return null;
   return {
     kind: 'separable-chain',
-    layers: nodes.map((n) => n.outboundLayer),
-    input,
-    output: (nodes[nodes.length - 1] as GraphNode).outputTensors[0] as tf.SymbolicTensor,
-    createLayer: () => cloneLayer(layer, { name: layer.name, useBias: true, activation: activation ?? 'linear' }),
+    layers: chain.nodes.map((n) => n.outboundLayer),
+    input: chain.input,
+    output: chain.output,
+    createLayer: () => cloneLayer(layer, { name: layer.name, useBias: true, activation: chain.activation?.name ?? 'linear' }),
     weights: () =>
       tf.tidy(() => {
         const [depthwise, pointwise, bias] = layer.getWeights() as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D | undefined];
-        const { scale, shift } = batchNormScaleShift(batchNormParamsOf(bn.outboundLayer));
+        const { scale, shift } = batchNormScaleShift(batchNormParamsOf(chain.bn.outboundLayer));
         const b = bias ?? tf.zeros([pointwise.shape[3]]);
         return [depthwise.clone(), tf.mul(pointwise, scale), tf.add(tf.mul(b, scale), shift)];
       }),
