@@ -2,9 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { useBackend } from '@netblocks/test-utils';
 import { createModel, exportOnnx, getModelInfo, listModels, optimizeForInference } from '../src/index.js';
-import { encodeModel } from '../src/onnx/onnx-proto.js';
-import { onnxModelOf } from '../src/onnx/export.js';
-import { onnxSession, randomizeBatchNorms, sessionVersusTfjs, TRANSPOSES } from './helpers/onnx-runtime.js';
+import { exportedModelDifference, onnxSession, randomizeBatchNorms, sessionVersusTfjs } from './helpers/onnx-runtime.js';
 
 useBackend('wasm');
 afterEach(() => tf.disposeVariables());
@@ -21,26 +19,10 @@ afterAll(() => console.log([...worst].map(([family, d]) => `${family}: ${d.toExp
  * BatchNorms given non-trivial statistics: the ONNX export run in onnxruntime-node gives TF.js's logits. */
 describe.each(listModels().filter((n) => getModelInfo(n).reference.totalParams <= BIG))('%s', (name) => {
   it('exports to ONNX: onnxruntime-node matches model.predict within 1e-4 relative', async () => {
-    const info = getModelInfo(name);
-    const size = info.topInputSize ?? Math.max(64, info.minInputSize);
-    const model = createModel(name, { numClasses: 10, inputShape: [size, size, 3] });
-    randomizeBatchNorms(model);
-    const x = tf.randomNormal([2, size, size, 3]);
-    const onnx = onnxModelOf(model);
-    // NCHW from the input on: one Transpose, and one more where TF.js's element order matters
-    // (Mixer's patch tokens, VGG's Flatten).
-    const transposes = onnx.graph.nodes.filter((n) => n.opType === 'Transpose').length;
-    expect(transposes).toBe(TRANSPOSES[info.family] ?? 1);
-    // ZeroPadding2D before a conv is folded into the conv's own pads.
-    const padded = new Set(onnx.graph.nodes.filter((n) => n.opType === 'Pad').flatMap((n) => n.outputs));
-    expect(onnx.graph.nodes.some((n) => n.opType === 'Conv' && padded.has(n.inputs[0] as string))).toBe(false);
-    const session = await onnxSession(encodeModel(onnx));
-    const diff = await sessionVersusTfjs(session, model, x);
-    await session.release();
-    worst.set(info.family, Math.max(worst.get(info.family) ?? 0, diff));
+    const diff = await exportedModelDifference(name, 2);
+    const family = getModelInfo(name).family;
+    worst.set(family, Math.max(worst.get(family) ?? 0, diff));
     expect(diff).toBeLessThanOrEqual(TOLERANCE);
-    x.dispose();
-    model.dispose();
   });
 });
 

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
+import { createModel, exportOnnx, getModelInfo, type ExportOnnxOptions } from '../../src/index.js';
+import { onnxModelOf } from '../../src/onnx/export.js';
+import { encodeModel } from '../../src/onnx/onnx-proto.js';
+import { randomizeBatchNorms } from './batch-norm-statistics.js';
+
+export { randomizeBatchNorms };
 import * as ort from 'onnxruntime-node';
 import { maxRelativeDifference } from '@netblocks/test-utils';
-import { exportOnnx, type ExportOnnxOptions } from '../../src/index.js';
 
 /** Transposes in a family's exported graph where it is not 1 (the input's, to NCHW). */
 export const TRANSPOSES: Readonly<Record<string, number>> = { mixer: 2, vgg: 2 };
@@ -55,25 +61,27 @@ export async function onnxVersusTfjs(model: tf.LayersModel, x: tf.Tensor, option
 }
 
 /**
- * Gives every BatchNormalization of `model` non-trivial statistics and affine parameters (a freshly
- * built model has mean 0, variance 1, gamma 1, beta 0, which would hide a wrong conversion).
- * Deterministic: values come from a fixed seed.
+ * Builds registered model `name` at a small input (VGG: its 224 px), gives its BatchNorms trained-like
+ * statistics, exports it and checks the graph's shape (NCHW from the input on: one Transpose, one
+ * more where TF.js's element order matters, for Mixer's tokens and VGG's Flatten; no Pad feeding a
+ * Conv, whose own pads absorb it); returns the worst relative difference between onnxruntime-node's
+ * output and `model.predict` over a batch of `batch`.
  */
-export function randomizeBatchNorms(model: tf.LayersModel, seed = 1): void {
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    const weights = layer.getWeights();
-    const fresh = tf.tidy(() =>
-      layer.weights.map((w, i) => {
-        const shape = (weights[i] as tf.Tensor).shape;
-        const s = seed + i;
-        // Variances and gammas stay positive and near 1; betas and means small.
-        if (/moving_variance|gamma/.test(w.originalName)) return tf.randomUniform(shape, 0.5, 1.5, 'float32', s);
-        return tf.randomNormal(shape, 0, 0.1, 'float32', s);
-      }),
-    );
-    layer.setWeights(fresh);
-    tf.dispose(fresh);
-    seed += 7;
-  }
+export async function exportedModelDifference(name: string, batch: number): Promise<number> {
+  const info = getModelInfo(name);
+  const size = info.topInputSize ?? Math.max(64, info.minInputSize);
+  const model = createModel(name, { numClasses: 10, inputShape: [size, size, 3] });
+  randomizeBatchNorms(model);
+  const x = tf.randomNormal([batch, size, size, 3]);
+  const onnx = onnxModelOf(model);
+  const transposes = onnx.graph.nodes.filter((n) => n.opType === 'Transpose').length;
+  expect(transposes).toBe(TRANSPOSES[info.family] ?? 1);
+  const padded = new Set(onnx.graph.nodes.filter((n) => n.opType === 'Pad').flatMap((n) => n.outputs));
+  expect(onnx.graph.nodes.some((n) => n.opType === 'Conv' && padded.has(n.inputs[0] as string))).toBe(false);
+  const session = await onnxSession(encodeModel(onnx));
+  const diff = await sessionVersusTfjs(session, model, x);
+  await session.release();
+  x.dispose();
+  model.dispose();
+  return diff;
 }
