@@ -1,0 +1,43 @@
+import type { BatchProgress } from './train/loop.js';
+
+/** Where the progress bar writes: a stream with an optional TTY flag (stderr by default). */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** One line: `epoch 2/5 [########------------] 3200/8000  412 img/s  loss 0.231  acc 93.1%  ETA 12s`. */
+export function formatProgress(p: BatchProgress, width = 20): string {
+  const filled = Math.round((p.done / p.total) * width);
+  const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+  const eta = p.done < p.total ? `ETA ${duration((p.total - p.done) / p.imagesPerSecond)}` : `in ${duration(p.seconds)}`;
+  return (
+    `epoch ${p.epoch}/${p.epochs} [${bar}] ${String(p.done).padStart(String(p.total).length)}/${p.total}  ` +
+    `${p.imagesPerSecond.toFixed(0)} img/s  loss ${p.loss.toFixed(4)}  acc ${(100 * p.accuracy).toFixed(1)}%  ${eta}`
+  );
+}
+
+/**
+ * A progress bar per epoch. On a terminal it redraws one line (at most every `intervalMs`); into a
+ * pipe or file it writes only each epoch's final line, so logs stay short.
+ */
+export function createProgressBar(stream: ProgressStream = process.stderr, intervalMs = 100): (p: BatchProgress) => void {
+  let last = 0;
+  return (p) => {
+    const finished = p.done === p.total;
+    if (!stream.isTTY) {
+      if (finished) stream.write(`${formatProgress(p)}\n`);
+      return;
+    }
+    const now = Date.now();
+    if (!finished && now - last < intervalMs) return;
+    last = now;
+    stream.write(`\r\x1b[2K${formatProgress(p)}${finished ? '\n' : ''}`);
+  };
+}

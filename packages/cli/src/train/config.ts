@@ -1,0 +1,121 @@
+import { getModelInfo } from '@netblocks/models';
+import type { FitMode } from '../data/resize.js';
+import { UsageError } from '../errors.js';
+import { SCHEDULES, type ScheduleName } from './schedule.js';
+
+/** Backends training runs on in Node. */
+export const TRAIN_BACKENDS = ['wasm', 'cpu'] as const;
+export type TrainBackend = (typeof TRAIN_BACKENDS)[number];
+
+/** What a training run is: every field that decides its result (saved with each checkpoint). */
+export interface RunConfig {
+  model: string;
+  data: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  schedule: ScheduleName;
+  imageSize: number;
+  fit: FitMode;
+  channels: 1 | 3;
+  seed: number;
+  /** Random-shift augmentation: pixels each training image may move in each direction. */
+  shift: number;
+  testFraction: number;
+  trainPerClass: number | null;
+  testPerClass: number | null;
+  numClasses: number | null;
+  widthMultiplier: number | null;
+  groups: number | null;
+  dropRate: number | null;
+}
+
+/** The run's options as given (any may be left out: defaults, or the checkpoint's on resume). */
+export type RunOptions = Partial<RunConfig> & { model: string; data: string };
+
+function check(ok: boolean, field: string, value: unknown, must: string): void {
+  if (!ok) throw new UsageError(`\`${field}\` must be ${must} (got ${field}=${JSON.stringify(value)})`);
+}
+
+/** Checks every field's value; errors name the field and the value. */
+export function checkRunConfig(config: RunConfig): RunConfig {
+  const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+  const nullOr = (v: unknown, test: (v: unknown) => boolean) => v === null || test(v);
+  check(positiveInt(config.epochs), 'epochs', config.epochs, 'a positive integer');
+  check(positiveInt(config.batchSize), 'batchSize', config.batchSize, 'a positive integer');
+  check(config.learningRate > 0 && Number.isFinite(config.learningRate), 'learningRate', config.learningRate, 'a positive number');
+  check((SCHEDULES as readonly string[]).includes(config.schedule), 'schedule', config.schedule, `one of ${SCHEDULES.join(', ')}`);
+  check(positiveInt(config.imageSize), 'imageSize', config.imageSize, 'a positive integer');
+  check(config.fit === 'resize' || config.fit === 'pad', 'fit', config.fit, "'resize' or 'pad'");
+  check(config.channels === 1 || config.channels === 3, 'channels', config.channels, '1 or 3');
+  check(Number.isInteger(config.seed) && config.seed >= 0, 'seed', config.seed, 'a non-negative integer');
+  check(Number.isInteger(config.shift) && config.shift >= 0 && config.shift < config.imageSize, 'shift', config.shift, 'a non-negative integer below the image size');
+  check(config.testFraction > 0 && config.testFraction < 1, 'testFraction', config.testFraction, 'in (0, 1)');
+  check(nullOr(config.trainPerClass, positiveInt), 'trainPerClass', config.trainPerClass, 'a positive integer');
+  check(nullOr(config.testPerClass, positiveInt), 'testPerClass', config.testPerClass, 'a positive integer');
+  check(nullOr(config.numClasses, positiveInt), 'numClasses', config.numClasses, 'a positive integer');
+  check(nullOr(config.widthMultiplier, (v) => (v as number) > 0), 'widthMultiplier', config.widthMultiplier, 'a positive number');
+  check(nullOr(config.groups, positiveInt), 'groups', config.groups, 'a positive integer');
+  check(nullOr(config.dropRate, (v) => (v as number) >= 0 && (v as number) < 1), 'dropRate', config.dropRate, 'in [0, 1)');
+  const info = getModelInfo(config.model);
+  if (info.topInputSize !== undefined && config.imageSize !== info.topInputSize) {
+    throw new UsageError(`\`imageSize\` must be ${info.topInputSize} for ${config.model}: its classifier takes only that size (got imageSize=${config.imageSize})`);
+  }
+  if (config.imageSize < info.minInputSize) {
+    throw new UsageError(`\`imageSize\` must be at least ${info.minInputSize} for ${config.model} (got imageSize=${config.imageSize})`);
+  }
+  return config;
+}
+
+/**
+ * The default input size: the model's one classifier size if it has one (VGG); for MNIST the
+ * digits' 28 or the architecture's minimum if larger (32 for most: five stride-2 stages); for a
+ * folder the model's reference resolution.
+ */
+export function defaultImageSize(model: string, data: string): number {
+  const info = getModelInfo(model);
+  if (info.topInputSize !== undefined) return info.topInputSize;
+  return data === 'mnist' ? Math.max(28, info.minInputSize) : info.inputSize;
+}
+
+/** `options` with every default filled in. */
+export function resolveRunConfig(options: RunOptions): RunConfig {
+  const config: RunConfig = {
+    model: options.model,
+    data: options.data,
+    epochs: options.epochs ?? 5,
+    batchSize: options.batchSize ?? 64,
+    learningRate: options.learningRate ?? 1e-3,
+    schedule: options.schedule ?? 'cosine',
+    imageSize: options.imageSize ?? defaultImageSize(options.model, options.data),
+    fit: options.fit ?? 'resize',
+    channels: options.channels ?? (options.data === 'mnist' ? 1 : 3),
+    seed: options.seed ?? 0,
+    shift: options.shift ?? 0,
+    testFraction: options.testFraction ?? 0.2,
+    trainPerClass: options.trainPerClass ?? null,
+    testPerClass: options.testPerClass ?? null,
+    numClasses: options.numClasses ?? null,
+    widthMultiplier: options.widthMultiplier ?? null,
+    groups: options.groups ?? null,
+    dropRate: options.dropRate ?? null,
+  };
+  return checkRunConfig(config);
+}
+
+/**
+ * On resume: the checkpoint's configuration, with the options given checked against it. Every
+ * option must match what the run was started with, except `epochs`, which may be raised to train
+ * longer (the learning-rate schedule then stretches over the new length).
+ */
+export function mergeResumeConfig(saved: RunConfig, options: RunOptions): RunConfig {
+  for (const [key, value] of Object.entries(options) as [keyof RunConfig, unknown][]) {
+    if (value === undefined || key === 'epochs') continue;
+    const before = saved[key];
+    if (value !== before && !(key === 'data' && value !== 'mnist' && before !== 'mnist')) {
+      throw new UsageError(`--resume: \`${key}\` differs from the checkpoint's (got ${key}=${JSON.stringify(value)}, the run was started with ${JSON.stringify(before)})`);
+    }
+  }
+  // Checkpoints written before a field existed get its default.
+  return checkRunConfig({ ...resolveRunConfig({ model: saved.model, data: saved.data }), ...saved, data: options.data, epochs: options.epochs ?? saved.epochs });
+}

@@ -1,0 +1,3 @@
+import { defineVitestConfig } from '@netblocks/build-config/vitest';
+
+export default defineVitestConfig();
