@@ -6,10 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@netblocks/core';
 import { loadModel } from '@netblocks/core/node';
 // Every custom layer class a netblocks model can contain, so that the saved model deserializes.
-// The package's own entries, not relative modules: bundled relative, register.ts would move into a
-// chunk shared with this entry and `dist/register.js` would no longer carry the side effect itself.
+// The package's own register entry, not the relative module: bundled relative, register.ts would
+// move into a chunk shared with this entry and `dist/register.js` would no longer carry the side
+// effect itself (bundlers would then drop it).
 import '@netblocks/models/register';
-import { optimizeForInference } from '@netblocks/models';
+import { optimizeForInference } from '../optimize/index.js';
 import type { PredictRequest, WorkerReply, WorkerSetup } from './protocol.js';
 
 function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
