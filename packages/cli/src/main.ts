@@ -1,16 +1,34 @@
 import { parseArgs } from 'node:util';
 import type { CliIO, Command, OptionSpec } from './commands/command.js';
+import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
+import { listCommand } from './commands/list.js';
+import { reparamCommand } from './commands/reparam.js';
+import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
+import { zooCommand } from './commands/zoo.js';
 import { UsageError } from './errors.js';
 
 /** Every `netblocks` command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [trainCommand, evalCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [
+  listCommand,
+  summaryCommand,
+  zooCommand,
+  benchCommand,
+  trainCommand,
+  evalCommand,
+  reparamCommand,
+  importCommand,
+  exportCommand,
+  demoCommand,
+];
 
 /** Options every command takes. */
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
-  json: { type: 'boolean', description: 'print the result as one JSON object on stdout' },
+  json: { type: 'boolean', description: 'print the result as JSON on stdout (one line)' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
@@ -32,15 +50,17 @@ export function commandHelp(command: Command): string {
 export function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   return [
-    'netblocks: train, evaluate and demo the netblocks networks',
+    'netblocks: list, inspect, benchmark, train, evaluate, optimize and convert the netblocks networks',
     '',
     'Usage: netblocks <command> [options]   (netblocks <command> --help for its options)',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)} ${c.summary}`),
     '',
-    'Example:',
+    'Examples:',
+    '  netblocks list shufflenet',
     '  netblocks train mobilenetv2_035 --data mnist --epochs 3 --fit pad',
+    '  netblocks export runs/mobilenetv2_035/model --onnx mnist.onnx',
     '',
   ].join('\n');
 }

@@ -41,3 +41,35 @@ export function createProgressBar(stream: ProgressStream = process.stderr, inter
     stream.write(`\r\x1b[2K${formatProgress(p)}${finished ? '\n' : ''}`);
   };
 }
+
+/** Where a multi-item job (the zoo, a benchmark) stands after an item. */
+export interface StepProgress {
+  /** What the job is (`zoo`, `bench`). */
+  label: string;
+  done: number;
+  total: number;
+  /** The item just finished and its result, e.g. `mobilenetv2_035 12.3 ms`. */
+  item: string;
+  /** Seconds since the job started. */
+  seconds: number;
+}
+
+/** One line: `zoo [########------------] 4/10  mobilenetv2_035 12.3 ms  ETA 30s`. */
+export function formatStepProgress(p: StepProgress, width = 20): string {
+  const filled = Math.round((p.done / p.total) * width);
+  const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+  const eta = p.done < p.total ? `ETA ${duration((p.seconds / p.done) * (p.total - p.done))}` : `in ${duration(p.seconds)}`;
+  return `${p.label} [${bar}] ${String(p.done).padStart(String(p.total).length)}/${p.total}  ${p.item}  ${eta}`;
+}
+
+/**
+ * A progress bar over the items of a job. On a terminal it redraws one line per item; into a pipe
+ * or file it writes one line per item (each takes seconds, so the log stays readable).
+ */
+export function createStepProgressBar(stream: ProgressStream = process.stderr): (p: StepProgress) => void {
+  return (p) => {
+    const finished = p.done === p.total;
+    if (!stream.isTTY) stream.write(`${formatStepProgress(p)}\n`);
+    else stream.write(`\r\x1b[2K${formatStepProgress(p)}${finished ? '\n' : ''}`);
+  };
+}

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/index.js';
 import { makeImageFolder } from './helpers/images.js';
 
 const bin = resolve(__dirname, '../dist/cli.js');
@@ -32,7 +33,15 @@ describe('the netblocks bin', () => {
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const help = netblocks('--help');
     expect(help.code).toBe(0);
-    for (const command of ['train', 'eval', 'demo']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of COMMANDS) expect(help.stdout).toMatch(new RegExp(`^  ${command.name} +${command.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    expect(COMMANDS.map((c) => c.name)).toEqual(['list', 'summary', 'zoo', 'bench', 'train', 'eval', 'reparam', 'import', 'export', 'demo']);
+    for (const command of COMMANDS) {
+      const own = netblocks(command.name, '--help');
+      expect(own.code, command.name).toBe(0);
+      expect(own.stdout).toContain(`Usage: netblocks ${command.name}`);
+      expect(own.stdout).toMatch(new RegExp(`Examples:\n {2}netblocks ${command.name}( |\n)`));
+      expect(own.stdout).toMatch(/ {2}--json +print the result as JSON on stdout \(one line\)/);
+    }
     const train = netblocks('train', '--help');
     expect(train.code).toBe(0);
     expect(train.stdout).toContain('Usage: netblocks train <model> --data <mnist|dir>');
@@ -45,6 +54,18 @@ describe('the netblocks bin', () => {
     expect(line).toMatch(/^netblocks train: unknown model "mobilenet_v2_035"; did you mean mobilenetv2_035/);
   });
 
+  it('fails the new commands on bad input with one line from a fresh process, and prints JSON that parses', () => {
+    expect(expectOneLineFailure(netblocks('summary', 'mobilenet_v2_035'))).toMatch(/^netblocks summary: unknown model "mobilenet_v2_035"; did you mean mobilenetv2_035/);
+    expect(expectOneLineFailure(netblocks('bench', 'resnet50', '--runs', 'many'))).toBe('netblocks bench: --runs must be a positive integer (got --runs=many)');
+    expect(expectOneLineFailure(netblocks('import', 'resnet50', 'missing.safetensors', 'out'))).toBe('netblocks import: missing.safetensors: no such file');
+    expect(expectOneLineFailure(netblocks('export', 'no-model', '--onnx', 'x.onnx'))).toMatch(/^netblocks export: Cannot load model from .*no-model: /);
+    expect(expectOneLineFailure(netblocks('reparam', 'in'))).toBe('netblocks reparam: missing <out-dir> (netblocks reparam <in-dir> <out-dir>)');
+    expect(expectOneLineFailure(netblocks('zoo', '--filter', 'nothing*'))).toMatch(/^netblocks zoo: no model matches "nothing\*"/);
+    const listed = netblocks('list', 'repvgg_a*', '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((r: { name: string }) => r.name)).toEqual(['repvgg_a0', 'repvgg_a1', 'repvgg_a2']);
+  });
+
   it('names the option and the value of a bad option value, an unknown option or command, a missing --data', () => {
     expect(expectOneLineFailure(netblocks('train', 'mobilenetv2_035', '--data', 'mnist', '--epochs', 'two'))).toBe(
       'netblocks train: --epochs must be a positive integer (got --epochs=two)',
@@ -53,7 +74,7 @@ describe('the netblocks bin', () => {
     expect(expectOneLineFailure(netblocks('train', 'mobilenetv2_035', '--data', 'mnist', '--schedule', 'step'))).toContain('--schedule must be one of constant, cosine, linear (got --schedule=step)');
     expect(expectOneLineFailure(netblocks('train', 'mobilenetv2_035', '--epoch', '3'))).toMatch(/Unknown option '--epoch'/);
     expect(expectOneLineFailure(netblocks('train', 'mobilenetv2_035'))).toMatch(/missing --data/);
-    expect(expectOneLineFailure(netblocks('trian'))).toMatch(/unknown command "trian"; commands: train, eval, demo/);
+    expect(expectOneLineFailure(netblocks('trian'))).toMatch(/unknown command "trian"; commands: list, summary, zoo, bench, train, eval, reparam, import, export, demo$/);
     expect(expectOneLineFailure(netblocks('train', 'mobilenetv2_035', '--data', join(root, 'no-such-folder')))).toMatch(/--data: .*no-such-folder is not a directory/);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressBar, formatProgress, learningRateAt, type BatchProgress } from '../src/index.js';
+import { createProgressBar, createStepProgressBar, formatProgress, formatStepProgress, learningRateAt, type BatchProgress, type StepProgress } from '../src/index.js';
 import { epochSeed, seededPermutation } from '../src/train/random.js';
 
 const at = (done: number): BatchProgress => ({ epoch: 2, epochs: 5, done, total: 8000, loss: 0.2314, accuracy: 0.9312, imagesPerSecond: 400, seconds: done / 400 });
@@ -23,6 +23,28 @@ describe('progress bar', () => {
     barPipe(at(4000));
     barPipe(at(8000));
     expect(pipe).toEqual([`${formatProgress(at(8000))}\n`]);
+  });
+});
+
+describe('step progress bar (zoo, bench)', () => {
+  const step = (done: number): StepProgress => ({ label: 'zoo', done, total: 4, item: `model${done} 12.5 ms`, seconds: 10 * done });
+
+  it('shows the label, bar, count, the item just done and the ETA from the time per item so far', () => {
+    expect(formatStepProgress(step(1))).toBe('zoo [#####---------------] 1/4  model1 12.5 ms  ETA 30s');
+    expect(formatStepProgress(step(4))).toBe('zoo [####################] 4/4  model4 12.5 ms  in 40s');
+  });
+
+  it('redraws one line on a terminal and writes a line per item into a pipe', () => {
+    const tty: string[] = [];
+    const barTty = createStepProgressBar({ write: (t: string) => tty.push(t), isTTY: true });
+    barTty(step(3));
+    barTty(step(4));
+    expect(tty).toEqual([`\r\x1b[2K${formatStepProgress(step(3))}`, `\r\x1b[2K${formatStepProgress(step(4))}\n`]);
+    const pipe: string[] = [];
+    const barPipe = createStepProgressBar({ write: (t: string) => pipe.push(t) });
+    barPipe(step(3));
+    barPipe(step(4));
+    expect(pipe).toEqual([`${formatStepProgress(step(3))}\n`, `${formatStepProgress(step(4))}\n`]);
   });
 });
 

@@ -37,3 +37,16 @@ export function choiceOption<T extends string>(values: OptionValues, name: strin
   if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`--${name} must be one of ${choices.join(', ')} (got --${name}=${raw})`);
   return raw as T;
 }
+
+/**
+ * The positional arguments `required` (each must be given) then `optional`, by name; a missing or
+ * an extra one is a usage error that shows the command's form.
+ */
+export function positionalArgs(command: string, positionals: string[], required: string[], optional: string[] = []): (string | undefined)[] {
+  const form = `netblocks ${command} ${[...required.map((r) => `<${r}>`), ...optional.map((o) => `[${o}]`)].join(' ')}`;
+  const missing = required[positionals.length];
+  if (missing !== undefined) throw new UsageError(`missing <${missing}> (${form})`);
+  const extra = positionals[required.length + optional.length];
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)} (${form})`);
+  return [...required, ...optional].map((_, i) => positionals[i]);
+}

@@ -1,0 +1,40 @@
+import { benchModels, formatBenchReport } from '../inspect/bench.js';
+import { createStepProgressBar } from '../progress.js';
+import { TRAIN_BACKENDS } from '../train/config.js';
+import type { Command } from './command.js';
+import { buildOptionsFrom, MODEL_OPTIONS } from './model-options.js';
+import { choiceOption, numberOption } from './parse-values.js';
+import { UsageError } from '../errors.js';
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'time inference of models: median ms per image after warm-up, plain and with --optimized',
+  usage: 'netblocks bench <model...> [--backend wasm|cpu] [--batch n] [--image-size px] [--runs n] [--optimized] [--json]',
+  positionals: [{ name: 'model...', description: 'one or more registered model names' }],
+  options: {
+    backend: { type: 'string', value: TRAIN_BACKENDS.join('|'), description: 'TF.js backend (default wasm)' },
+    batch: { type: 'string', value: 'n', description: 'images per prediction (default 1)' },
+    runs: { type: 'string', value: 'n', description: 'timed predictions per model; the median is reported (default 20)' },
+    warmup: { type: 'string', value: 'n', description: 'untimed predictions first (default 3)' },
+    optimized: { type: 'boolean', description: 'also time optimizeForInference(model): ms per image, speed-up, and the outputs\' max relative difference' },
+    ...MODEL_OPTIONS,
+  },
+  examples: ['netblocks bench shufflenet_v2_x0_5 mobilenetv2_035 --optimized', 'netblocks bench repvgg_a0 --batch 8 --image-size 64 --backend cpu --json'],
+  async run(values, positionals, io) {
+    if (positionals.length === 0) throw new UsageError('missing <model...> (netblocks bench <model...>)');
+    const batch = numberOption(values, 'batch', 'positive-int');
+    const runs = numberOption(values, 'runs', 'positive-int');
+    const warmup = numberOption(values, 'warmup', 'non-negative-int');
+    const report = await benchModels(positionals, {
+      ...buildOptionsFrom(values),
+      backend: choiceOption(values, 'backend', TRAIN_BACKENDS) ?? 'wasm',
+      optimized: values.optimized === true,
+      ...(batch === undefined ? {} : { batch }),
+      ...(runs === undefined ? {} : { runs }),
+      ...(warmup === undefined ? {} : { warmup }),
+      onModel: createStepProgressBar(io.stderr),
+    });
+    io.stdout.write(values.json === true ? `${JSON.stringify(report)}\n` : `${formatBenchReport(report)}\n`);
+    return 0;
+  },
+};
