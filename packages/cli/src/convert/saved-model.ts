@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { loadModel, saveModel } from '@netblocks/core/node';
+import { loadModel, saveModel, writeFileDurably } from '@netblocks/core/node';
 import { oneLine, UsageError } from '../errors.js';
 
 /** Loads the model saved in `dir` (any netblocks model: every custom layer is registered first);
@@ -32,13 +32,8 @@ export function fixedInputShape(model: tf.LayersModel, dir: string): [number, nu
 export async function writeFileAtomically(file: string, bytes: Uint8Array): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    const handle = await fs.open(temp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await fs.rm(temp, { force: true });
+    await writeFileDurably(temp, bytes);
     await fs.rename(temp, file);
   } catch (error) {
     await fs.rm(temp, { force: true });

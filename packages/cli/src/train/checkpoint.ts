@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel, saveModel } from '@netblocks/core/node';
+import { loadModel, saveModel, writeFileDurably } from '@netblocks/core/node';
 import { readAdamProducts } from './adam-state.js';
 
 /** The pointer file in a run's output directory that names its last complete checkpoint. */
@@ -45,15 +45,7 @@ export interface LoadedCheckpoint {
  */
 export const checkpointFileOps = {
   /** Creates `file` (it must not exist), writes `data` and flushes it to disk. */
-  async writeFileDurably(file: string, data: Uint8Array | string): Promise<void> {
-    const handle = await fs.open(file, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
+  writeFileDurably,
   rename: (from: string, to: string): Promise<void> => fs.rename(from, to),
 };
 

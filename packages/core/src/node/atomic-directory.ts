@@ -7,21 +7,23 @@ export interface DirectoryFile {
   data: Uint8Array;
 }
 
+/** Creates `file` (it must not exist), writes `data` and flushes it to disk before resolving. */
+export async function writeFileDurably(file: string, data: Uint8Array | string): Promise<void> {
+  const handle = await fs.open(file, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * The file-system steps `replaceDirectory` takes, gathered in one mutable object so that a test
  * can make one of them fail and check that nothing is left half-written. Not a public API.
  */
 export const fileOps = {
-  /** Creates `file` (it must not exist), writes `data` and flushes it to disk. */
-  async writeFileDurably(file: string, data: Uint8Array): Promise<void> {
-    const handle = await fs.open(file, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
+  writeFileDurably,
   /** Flushes a directory's entries (new names, renames) to disk; Windows cannot open directories. */
   async syncDirectory(dir: string): Promise<void> {
     if (process.platform === 'win32') return;

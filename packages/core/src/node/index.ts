@@ -4,3 +4,4 @@ export type { SaveModelOptions } from './save-model.js';
 export { loadModel, readModelArtifacts } from './load-model.js';
 export type { LoadModelOptions } from './load-model.js';
 export { fileSystemHandler } from './file-system-handler.js';
+export { writeFileDurably } from './atomic-directory.js';
