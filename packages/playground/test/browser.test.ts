@@ -1,4 +1,4 @@
-// The playground in a real browser: Debian's chromium (`.ci/run` installs it), headless, driven by
+// The playground in a real browser: Debian's chromium (`pnpm check` installs it when missing: tools/ci/ensure-chromium.mjs), headless, driven by
 // playwright-core. Builds the page with vite, serves it, and checks every panel, a model run and
 // the digit canvas; keeps a screenshot of each panel in screenshots/ (linked from the README).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
