@@ -9,7 +9,7 @@ import { maxRelativeDifference, useBackend } from '@netblocks/test-utils';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countLayers, reparamSavedModel, type ImportReport, type ReparamReport } from '../src/index.js';
-import { randomizeBatchNorms } from './helpers/batch-norms.js';
+import { randomizeBatchNorms } from '@netblocks/test-utils';
 import { oneLineFailure, runMain } from './helpers/run-main.js';
 
 useBackend('wasm');

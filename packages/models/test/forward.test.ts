@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeakedTensors, maxRelativeDifference, useBackend } from '@netblocks/test-utils';
 import { createModel, getModelInfo, listModels, optimizeForInference } from '../src/index.js';
-import { randomizeBatchNorms } from './helpers/batch-norm-statistics.js';
+import { randomizeBatchNorms } from '@netblocks/test-utils';
 
 useBackend('wasm');
 

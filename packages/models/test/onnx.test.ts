@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { useBackend } from '@netblocks/test-utils';
 import { createModel, exportOnnx, getModelInfo, listModels, optimizeForInference } from '../src/index.js';
-import { exportedModelDifference, onnxSession, randomizeBatchNorms, sessionVersusTfjs } from './helpers/onnx-runtime.js';
+import { randomizeBatchNorms } from '@netblocks/test-utils';
+import { exportedModelDifference, onnxSession, sessionVersusTfjs } from './helpers/onnx-runtime.js';
 
 useBackend('wasm');
 afterEach(() => tf.disposeVariables());

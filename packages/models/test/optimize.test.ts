@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expectModelRoundTrip, maxRelativeDifference, useBackend } from '@netblocks/test-utils';
 import { createModel, getModelInfo, optimizeForInference } from '../src/index.js';
 import '../src/register.js';
-import { randomizeBatchNorms } from './helpers/batch-norm-statistics.js';
+import { randomizeBatchNorms } from '@netblocks/test-utils';
 
 useBackend('wasm');
 

@@ -10,7 +10,7 @@ import { saveModel } from '@netblocks/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeakedTensors, expectTensorsClose, useBackend } from '@netblocks/test-utils';
 import { createModel } from '../src/index.js';
-import { randomizeBatchNorms } from './helpers/batch-norm-statistics.js';
+import { randomizeBatchNorms } from '@netblocks/test-utils';
 import { startInferencePool } from '../src/pool/create-pool.js';
 import { PoolWorkerHandle } from '../src/pool/pool-worker-handle.js';
 import type { WorkerSetup } from '../src/pool/protocol.js';

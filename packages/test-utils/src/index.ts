@@ -2,3 +2,4 @@ export { expectTensorsClose, maxRelativeDifference } from './tensors.js';
 export { expectNoLeakedTensors } from './leaks.js';
 export { expectLayerRoundTrip, expectModelRoundTrip } from './serialization.js';
 export { useBackend } from './backend.js';
+export { randomizeBatchNorms } from './batch-norms.js';

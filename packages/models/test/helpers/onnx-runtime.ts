@@ -3,9 +3,8 @@ import { expect } from 'vitest';
 import { createModel, exportOnnx, getModelInfo, type ExportOnnxOptions } from '../../src/index.js';
 import { onnxModelOf } from '../../src/onnx/export.js';
 import { encodeModel } from '../../src/onnx/onnx-proto.js';
-import { randomizeBatchNorms } from './batch-norm-statistics.js';
+import { randomizeBatchNorms } from '@netblocks/test-utils';
 
-export { randomizeBatchNorms };
 import * as ort from 'onnxruntime-node';
 import { maxRelativeDifference } from '@netblocks/test-utils';
 
