@@ -47,6 +47,10 @@ export type {
   SafetensorsTensorInput,
   TensorsToSafetensorsOptions,
 } from './safetensors/index.js';
+export { ALLOWED_GLOBALS, crc32, readTorchCheckpoint, STATE_DICT_KEYS, TorchCheckpoint } from './torch/index.js';
+export type { ReadTorchCheckpointOptions, TorchCheckpointFormat } from './torch/index.js';
+export { detectTensorFileFormat, readTensorFile } from './tensor-file.js';
+export type { TensorFile, TensorFileFormat } from './tensor-file.js';
 export { CLASS_NAME_PREFIX, registerNetblocksClass } from './registration.js';
 export type { SerializableClass } from './registration.js';
 export { cloneLayer, findRewrites, isContainer, isInputNode, ModelGraph, rewriteModel } from './graph/index.js';

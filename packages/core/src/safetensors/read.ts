@@ -4,7 +4,7 @@ import { DTYPES, HOST_IS_LITTLE_ENDIAN, storageArray } from './dtypes.js';
 import type { SafetensorsDtype, SafetensorsTensor } from './dtypes.js';
 import { fail, parseHeader } from './format.js';
 import type { TensorEntry } from './format.js';
-import { decodeBF16, decodeF16 } from './half.js';
+import { tensorToFloat32 } from './convert.js';
 
 /** What the header says about one tensor. */
 export interface SafetensorsTensorInfo {
@@ -18,7 +18,6 @@ export interface SafetensorsTensorInfo {
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
-const EXACT_INTEGER_LIMIT = 2n ** 53n;
 
 /**
  * A parsed safetensors file. Parsing validates the whole header up front; tensor data stays in
@@ -26,6 +25,8 @@ const EXACT_INTEGER_LIMIT = 2n ** 53n;
  * arrays the caller owns; `rawBytes` is the one zero-copy view.
  */
 export class SafetensorsFile {
+  /** Which container the tensors came from (as every `TensorFile` says). */
+  readonly format = 'safetensors' as const;
   /** The file's `__metadata__` strings; `{}` when it has none. */
   readonly metadata: Record<string, string>;
   private readonly bytes: Uint8Array;
@@ -82,24 +83,10 @@ export class SafetensorsFile {
    * else this throws.
    */
   getFloat32(name: string): Float32Array {
-    const tensor = this.get(name);
-    switch (tensor.dtype) {
-      case 'F32':
-        return tensor.data;
-      case 'F16':
-        return decodeF16(tensor.data);
-      case 'BF16':
-        return decodeBF16(tensor.data);
-      case 'I64':
-      case 'U64':
-        return Float32Array.from(tensor.data, (value: bigint, index: number) => {
-          if (value > EXACT_INTEGER_LIMIT || value < -EXACT_INTEGER_LIMIT) {
-            fail(`tensor "${name}" (${tensor.dtype}): value ${value} at index ${index} is beyond ±2^53, too large to convert exactly`);
-          }
-          return Number(value);
-        });
-      default:
-        return Float32Array.from(tensor.data);
+    try {
+      return tensorToFloat32(this.get(name), name);
+    } catch (error) {
+      fail((error as Error).message);
     }
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readSafetensors, type SafetensorsFile } from '@netblocks/core';
+import { readTensorFile, type TensorFile } from '@netblocks/core';
 import { mapModel, type MappedWeight } from './mapping.js';
 import { checkWeightSource, resolveKeys, type TorchWeightSource } from './source.js';
 
@@ -83,19 +83,24 @@ function problemsMessage(caller: string, report: TorchWeightsReport, unmapped: R
   return message;
 }
 
-function parse(caller: string, source: Uint8Array | ArrayBuffer): SafetensorsFile {
+function parse(caller: string, source: Uint8Array | ArrayBuffer | TensorFile): TensorFile {
   if (!(source instanceof Uint8Array) && !(source instanceof ArrayBuffer)) {
-    throw new Error(`${caller}: \`source\` must be a safetensors file's bytes (Uint8Array or ArrayBuffer) (got ${Object.prototype.toString.call(source)})`);
+    if (typeof source === 'object' && source !== null && typeof (source as TensorFile).getFloat32 === 'function') return source;
+    throw new Error(
+      `${caller}: \`source\` must be a weights file's bytes (Uint8Array or ArrayBuffer) or a file from readTensorFile (got ${Object.prototype.toString.call(source)})`,
+    );
   }
   try {
-    return readSafetensors(source);
+    return readTensorFile(source);
   } catch (error) {
     throw new Error(`${caller}: cannot read the checkpoint: ${(error as Error).message}`);
   }
 }
 
 /**
- * Loads a PyTorch state dict saved as safetensors into `model`, by name: the key of a weight is
+ * Loads a PyTorch state dict into `model`, by name — from safetensors, a torch.save `.pth` / `.bin`
+ * (zip or legacy format, read without running its pickle) or a dict holding one (`{'state_dict': ...}`),
+ * told apart by content: the key of a weight is
  * `${layerName}.${param}` with the reference library's names, converted to TF.js layouts (conv
  * OIHW -> HWIO, linear [out, in] -> [in, out], ...). Strict by default: every key must map to a
  * weight and every weight be filled with the right shape, or one error lists all that is wrong and
@@ -104,13 +109,13 @@ function parse(caller: string, source: Uint8Array | ArrayBuffer): SafetensorsFil
  * `from`); `loaded`, `missing` and `mismatched` name keys in the family's own names. Values are checked and converted before any weight is assigned.
  *
  * @param model a model from `createModel` (or any model named the same way).
- * @param source the bytes of a `.safetensors` file (F32, F16, BF16 or F64 weights).
+ * @param source the bytes of a weights file (F32, F16, BF16 or F64 weights), or a file from `readTensorFile`.
  * @param options `strict` (default true), `from` (default detected from the keys).
  * @returns what was loaded, missing, unexpected and mismatched.
  */
 export function loadTorchWeights(
   model: tf.LayersModel,
-  source: Uint8Array | ArrayBuffer,
+  source: Uint8Array | ArrayBuffer | TensorFile,
   options: LoadTorchWeightsOptions = {},
 ): TorchWeightsReport {
   const caller = `loadTorchWeights('${model.name}')`;

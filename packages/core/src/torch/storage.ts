@@ -1,0 +1,91 @@
+// Storages and the tensors that view them. A PyTorch tensor is (storage, element offset, sizes,
+// element strides): two tensors may view one storage (a slice, a transpose), and a tensor need not
+// be contiguous. Reading one copies exactly its elements, in row-major order, into a fresh array.
+
+import { DTYPES, HOST_IS_LITTLE_ENDIAN, storageArray, type SafetensorsDtype, type SafetensorsTensor } from '../safetensors/dtypes.js';
+import type { TensorRef } from './globals.js';
+
+/** One storage: its element type and its bytes (a view into the checkpoint, exactly `numel` elements). */
+export interface Storage {
+  readonly key: string;
+  readonly dtype: SafetensorsDtype;
+  readonly numel: number;
+  readonly bytes: Uint8Array;
+}
+
+/** A tensor checked against its storage. */
+export interface StoredTensor {
+  readonly storage: Storage;
+  readonly offset: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+}
+
+/**
+ * Checks that `ref` stays inside `storage`: every element it addresses lies within the storage, and
+ * it has no more elements than the storage (a stride-0, expanded tensor could otherwise ask for an
+ * allocation far beyond the file). Throws an Error saying which bound is broken.
+ */
+export function checkTensor(name: string, ref: TensorRef, storage: Storage): StoredTensor {
+  const numel = ref.shape.reduce((n, d) => n * BigInt(d), 1n);
+  if (numel > 0n) {
+    const last = ref.shape.reduce((at, d, i) => at + BigInt(d - 1) * BigInt(ref.strides[i] as number), BigInt(ref.offset));
+    if (last >= BigInt(storage.numel)) {
+      throw new Error(
+        `tensor "${name}" (shape [${ref.shape.join(', ')}], strides [${ref.strides.join(', ')}], offset ${ref.offset}) reaches element ${last} ` +
+          `of storage "${storage.key}", which has ${storage.numel} elements`,
+      );
+    }
+    if (numel > BigInt(storage.numel)) {
+      throw new Error(`tensor "${name}" has ${numel} elements, more than its storage "${storage.key}" (${storage.numel}): expanded tensors are not supported`);
+    }
+  }
+  return { storage, offset: ref.offset, shape: ref.shape, strides: ref.strides };
+}
+
+function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const size = shape[axis] as number;
+    if (size !== 1 && strides[axis] !== expected) return false;
+    expected *= size;
+  }
+  return true;
+}
+
+/** The tensor's elements in row-major order, in a fresh array of its dtype's storage type. */
+export function readStoredTensor(tensor: StoredTensor): SafetensorsTensor {
+  if (!HOST_IS_LITTLE_ENDIAN) throw new Error('big-endian hosts are not supported');
+  const { storage, shape, strides, offset } = tensor;
+  const elementBytes = DTYPES[storage.dtype].byteSize;
+  const numel = shape.reduce((n, d) => n * d, 1);
+  const out = new Uint8Array(numel * elementBytes);
+  if (isContiguous(shape, strides)) {
+    out.set(storage.bytes.subarray(offset * elementBytes, (offset + numel) * elementBytes));
+  } else if (numel > 0) {
+    // Copy the storage's elements as whole words (32-bit halves for 8-byte ones, so no float NaN is ever touched).
+    const words = elementBytes === 8 ? 2 : 1;
+    const wordBytes = elementBytes / words;
+    const aligned = storage.bytes.slice();
+    const source = wordBytes === 4 ? new Uint32Array(aligned.buffer) : wordBytes === 2 ? new Uint16Array(aligned.buffer) : aligned;
+    const target = wordBytes === 4 ? new Uint32Array(out.buffer) : wordBytes === 2 ? new Uint16Array(out.buffer) : out;
+    const rank = shape.length;
+    const index = new Array<number>(rank).fill(0);
+    let at = offset;
+    for (let element = 0; element < numel; element++) {
+      for (let w = 0; w < words; w++) target[element * words + w] = source[at * words + w] as number;
+      // Advance the index like an odometer, keeping `at` in step.
+      for (let axis = rank - 1; axis >= 0; axis--) {
+        const next = (index[axis] as number) + 1;
+        if (next < (shape[axis] as number)) {
+          index[axis] = next;
+          at += strides[axis] as number;
+          break;
+        }
+        index[axis] = 0;
+        at -= (next - 1) * (strides[axis] as number);
+      }
+    }
+  }
+  return { dtype: storage.dtype, shape: [...shape], data: storageArray(storage.dtype, out.buffer) } as SafetensorsTensor;
+}
