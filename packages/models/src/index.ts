@@ -7,3 +7,29 @@ export { loadTorchWeights, saveTorchWeights } from './weights/index.js';
 export type { LoadTorchWeightsOptions, MismatchedWeight, SaveTorchWeightsOptions, TorchWeightSource, TorchWeightsReport } from './weights/index.js';
 export { exportOnnx } from './onnx/index.js';
 export type { ExportOnnxOptions } from './onnx/index.js';
+export {
+  createPretrainedModel,
+  createPretrainedModelWith,
+  fetchCheckpointInBrowser,
+  fetchWithCache,
+  FetchError,
+  getPretrained,
+  hubFileUrl,
+  IMAGENET_1K_LABELS,
+  listPretrained,
+  noCheckpointReason,
+  parseHubConfig,
+  splitPretrainedName,
+} from './pretrained/index.js';
+export type {
+  BrowserFetchOptions,
+  CheckpointFetcher,
+  CheckpointFiles,
+  CheckpointLocation,
+  FetchProgress,
+  HubModelConfig,
+  PretrainedCheckpoint,
+  PretrainedConfig,
+  PretrainedModel,
+  PretrainedModelOptions,
+} from './pretrained/index.js';

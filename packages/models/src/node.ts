@@ -1,10 +1,13 @@
-// Node-only entry: PyTorch checkpoints from and to files. Browser bundles import `@netblocks/models` only.
+// Node-only entry: PyTorch checkpoints from and to files, pretrained weights through the caches Python
+// uses, and the worker-thread inference pool. Browser bundles import `@netblocks/models` only.
 import { readFile, writeFile } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs';
+import { createPretrainedModelWith, type PretrainedModel, type PretrainedModelOptions } from './pretrained/create.js';
+import { fetchCheckpointFiles, type PretrainedDownloadOptions } from './pretrained/node-fetch.js';
 import { loadTorchWeights, saveTorchWeights } from './weights/index.js';
 import type { LoadTorchWeightsOptions, SaveTorchWeightsOptions, TorchWeightsReport } from './weights/index.js';
 
-/** `loadTorchWeights` on the `.safetensors` file at `path`. */
+/** `loadTorchWeights` on the weights file at `path`: safetensors, or a torch.save `.pth` / `.bin` (told apart by content). */
 export async function loadTorchWeightsFromFile(model: tf.LayersModel, path: string, options?: LoadTorchWeightsOptions): Promise<TorchWeightsReport> {
   const bytes = await readFile(path);
   return loadTorchWeights(model, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
@@ -15,5 +18,21 @@ export async function saveTorchWeightsToFile(model: tf.LayersModel, path: string
   await writeFile(path, saveTorchWeights(model, options));
 }
 
+/**
+ * Builds `name` (`'mobilenetv2_100'` for its default checkpoint, `'resnet50.a1_in1k'`, or with `tag`),
+ * downloads its published weights into the cache Python uses for them (timm's into huggingface_hub's
+ * `models--timm--<arch>.<tag>`, torchvision's into `$TORCH_HOME/hub/checkpoints`; a file already there,
+ * from Python or an earlier call, costs no request), loads them strictly and attaches `pretrainedCfg`
+ * (preprocessing, class names, published top-1). `numClasses` other than the checkpoint's keeps the
+ * backbone and gives a new classifier; `numClasses: 0` gives pooled features.
+ */
+export function createPretrainedModel(name: string, options: PretrainedModelOptions & PretrainedDownloadOptions = {}): Promise<PretrainedModel> {
+  return createPretrainedModelWith(fetchCheckpointFiles, name, options);
+}
+
+export { pullCheckpoint, pullPretrained } from './pretrained/node-fetch.js';
+export type { PretrainedDownloadOptions, PulledCheckpoint } from './pretrained/node-fetch.js';
+export { ChecksumError, HttpError, hubCacheDir, hubDownload, hubEndpoint, hubRepoFolder, OfflineError, torchHubCheckpointsDir, torchHubDownload, torchHubFileName } from './download/index.js';
+export type { DownloadOptions, DownloadProgress, HubDownloadOptions, HubFile, TorchHubDownloadOptions } from './download/index.js';
 export { createInferencePool } from './pool/index.js';
 export type { BatchData, InferencePool, InferencePoolOptions, PoolBackend } from './pool/index.js';
