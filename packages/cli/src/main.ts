@@ -6,6 +6,7 @@ import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { listCommand } from './commands/list.js';
+import { pullCommand } from './commands/pull.js';
 import { reparamCommand } from './commands/reparam.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
@@ -15,6 +16,7 @@ import { UsageError } from './errors.js';
 /** Every `netblocks` command, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
   listCommand,
+  pullCommand,
   summaryCommand,
   zooCommand,
   benchCommand,
@@ -50,7 +52,7 @@ export function commandHelp(command: Command): string {
 export function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   return [
-    'netblocks: list, inspect, benchmark, train, evaluate, optimize and convert the netblocks networks',
+    'netblocks: list, download, inspect, benchmark, train, evaluate, optimize and convert the netblocks networks',
     '',
     'Usage: netblocks <command> [options]   (netblocks <command> --help for its options)',
     '',
@@ -59,6 +61,7 @@ export function globalHelp(): string {
     '',
     'Examples:',
     '  netblocks list shufflenet',
+    '  netblocks pull mobilenetv2_100',
     '  netblocks train mobilenetv2_035 --data mnist --epochs 3 --fit pad',
     '  netblocks export runs/mobilenetv2_035/model --onnx mnist.onnx',
     '',

@@ -73,3 +73,49 @@ export function createStepProgressBar(stream: ProgressStream = process.stderr): 
     else stream.write(`\r\x1b[2K${formatStepProgress(p)}${finished ? '\n' : ''}`);
   };
 }
+
+/** Where a download stands (the shape `@netblocks/models/node`'s downloads report). */
+export interface DownloadProgressLike {
+  file: string;
+  received: number;
+  total: number | undefined;
+  resumedFrom: number;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** One line: `model.safetensors [########------------] 5.6/14.2 MB  3.1 MB/s  ETA 3s`. */
+export function formatDownloadProgress(p: DownloadProgressLike, seconds: number, width = 20): string {
+  const name = p.file.split('/').pop() ?? p.file;
+  const rate = seconds > 0 ? (p.received - p.resumedFrom) / seconds : 0;
+  if (p.total === undefined) return `${name} ${megabytes(p.received)}  ${megabytes(rate)}/s`;
+  const filled = Math.round((Math.min(p.received, p.total) / p.total) * width);
+  const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+  const eta = p.received < p.total ? `ETA ${duration(rate > 0 ? (p.total - p.received) / rate : Number.POSITIVE_INFINITY)}` : `in ${duration(seconds)}`;
+  const resumed = p.resumedFrom > 0 ? `  (resumed at ${megabytes(p.resumedFrom)})` : '';
+  return `${name} [${bar}] ${(p.received / 1e6).toFixed(1)}/${megabytes(p.total)}  ${megabytes(rate)}/s  ${eta}${resumed}`;
+}
+
+/**
+ * A progress bar for downloads. On a terminal it redraws one line (at most every `intervalMs`); into
+ * a pipe or file it writes only each file's last line.
+ */
+export function createDownloadProgressBar(stream: ProgressStream = process.stderr, intervalMs = 100): (p: DownloadProgressLike) => void {
+  let last = 0;
+  let started: { file: string; at: number } | undefined;
+  return (p) => {
+    const now = Date.now();
+    if (started?.file !== p.file) started = { file: p.file, at: now };
+    const seconds = (now - started.at) / 1000;
+    const finished = p.total !== undefined && p.received >= p.total;
+    if (!stream.isTTY) {
+      if (finished) stream.write(`${formatDownloadProgress(p, seconds)}\n`);
+      return;
+    }
+    if (!finished && now - last < intervalMs) return;
+    last = now;
+    stream.write(`\r\x1b[2K${formatDownloadProgress(p, seconds)}${finished ? '\n' : ''}`);
+  };
+}

@@ -77,7 +77,7 @@ describe('netblocks import', () => {
       /^netblocks import: .*weights\.safetensors: no weight of mobilenetv2_035 is in the file \(\d+ weights missing \(first "conv_stem\.weight"\), \d+ unexpected keys/,
     );
     expect(oneLineFailure(await runMain('import', 'shufflenet_v2_x0_5', at('weights.safetensors')))).toBe(
-      'netblocks import: missing <out-dir> (netblocks import <model> <weights.safetensors> <out-dir>)',
+      'netblocks import: missing <out-dir> (netblocks import <model> <weights> <out-dir>)',
     );
     expect(oneLineFailure(await runMain('import', 'shufflenet_v2', 'w', 'o'))).toMatch(/unknown model "shufflenet_v2"; did you mean shufflenet_v2_x/);
     expect(existsSync(at('x'))).toBe(false);

@@ -9,11 +9,11 @@ export const TORCH_SOURCES: readonly TorchWeightSource[] = ['timm', 'torchvision
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'build a model, load PyTorch weights (a safetensors state dict) into it, save it',
-  usage: 'netblocks import <model> <weights.safetensors> <out-dir> [--classes n] [--image-size px] [--from lib] [--partial] [--json]',
+  summary: 'build a model, load PyTorch weights (safetensors, or a torch.save .pth/.bin) into it, save it',
+  usage: 'netblocks import <model> <weights> <out-dir> [--classes n] [--image-size px] [--from lib] [--partial] [--json]',
   positionals: [
     { name: 'model', description: 'a registered model name (netblocks list shows them)' },
-    { name: 'weights.safetensors', description: 'a PyTorch state dict saved with safetensors.torch.save_file (F32, F16, BF16 or F64)' },
+    { name: 'weights', description: 'a PyTorch state dict: safetensors, or a torch.save .pth/.bin (zip or legacy, read without running its pickle), told apart by content' },
     { name: 'out-dir', description: 'where the model goes (replaced as a whole; an existing directory must be empty or hold a model)' },
   ],
   options: {
@@ -22,9 +22,9 @@ export const importCommand: Command = {
     from: { type: 'string', value: TORCH_SOURCES.join('|'), description: 'the library whose names the keys follow (default detected from the keys)' },
     partial: { type: 'boolean', description: 'save what fits and list the rest, instead of refusing a checkpoint that does not fit' },
   },
-  examples: ['netblocks import shufflenet_v2_x1_0 shufflenet_v2_x1_0.safetensors models/shufflenet --from torchvision', 'netblocks import mobilenetv2_035 mnist.safetensors models/mnist --image-size 32 --channels 1 --json'],
+  examples: ['netblocks import shufflenet_v2_x1_0 ~/.cache/torch/hub/checkpoints/shufflenetv2_x1-5666bf0f80.pth models/shufflenet', 'netblocks import mobilenetv2_035 mnist.safetensors models/mnist --image-size 32 --channels 1 --json'],
   async run(values, positionals, io) {
-    const [model, file, outDir] = positionalArgs('import', positionals, ['model', 'weights.safetensors', 'out-dir']) as [string, string, string];
+    const [model, file, outDir] = positionalArgs('import', positionals, ['model', 'weights', 'out-dir']) as [string, string, string];
     const from = choiceOption(values, 'from', TORCH_SOURCES);
     const r = await importTorchWeights(model, file, outDir, { ...buildOptionsFrom(values), ...(from === undefined ? {} : { from }), partial: values.partial === true });
     if (values.json === true) {

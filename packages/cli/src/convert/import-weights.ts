@@ -68,7 +68,7 @@ function misfit(report: TorchWeightsReport): string {
 
 /**
  * Builds the registered model `model` and loads the PyTorch state dict in `weightsFile`
- * (safetensors; keys in the family's or a translated library's names) into it, then saves it to
+ * (safetensors or torch.save, told apart by content; keys in the family's or a translated library's names) into it, then saves it to
  * `outDir`. Without `numClasses`, the classifier takes the checkpoint's number of classes. A
  * checkpoint that does not fit completely is refused (nothing saved) unless `partial`.
  */
