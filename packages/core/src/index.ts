@@ -50,6 +50,8 @@ export type {
 export { ALLOWED_GLOBALS, crc32, readTorchCheckpoint, STATE_DICT_KEYS, TorchCheckpoint } from './torch/index.js';
 export type { ReadTorchCheckpointOptions, TorchCheckpointFormat } from './torch/index.js';
 export { detectTensorFileFormat, readTensorFile } from './tensor-file.js';
+export { copyStrided, rowMajorStrides } from './strided.js';
+export type { NumberArray } from './strided.js';
 export type { TensorFile, TensorFileFormat } from './tensor-file.js';
 export { CLASS_NAME_PREFIX, registerNetblocksClass } from './registration.js';
 export type { SerializableClass } from './registration.js';

@@ -41,9 +41,10 @@ export function readTensorFile(bytes: Uint8Array | ArrayBuffer, options: ReadTor
   const format = detectTensorFileFormat(view);
   if (format === 'safetensors') return new SafetensorsFile(view);
   if (format !== undefined) return readTorchCheckpoint(view, options);
+  if (view.length < 9) throw new Error(`not a weights file: it is ${view.length} bytes, too short for safetensors or torch.save`);
   const head = Array.from(view.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new Error(
     `not a weights file: neither safetensors (a u64 header length, then '{'), a torch.save zip archive (PK\\x03\\x04) ` +
-      `nor a legacy torch.save file (first bytes: ${head || 'none, the file is empty'})`,
+      `nor a legacy torch.save file (first bytes: ${head})`,
   );
 }

@@ -120,6 +120,12 @@ describe("real-format checkpoints give PyTorch's logits", () => {
     [full, three, pooled].forEach((m) => m.dispose());
   });
 
+  it('names the field of a bad `weights`', async () => {
+    await expect(createPretrainedModel('mobilenetv1_025', at({ weights: { kind: 'ftp', url: 'x' } }))).rejects.toThrow(/`weights.kind` must be 'hub' or 'url' \(got weights=\{"kind":"ftp","url":"x"\}\)/);
+    await expect(createPretrainedModel('mobilenetv1_025', at({ weights: { kind: 'url', url: 'file:///etc/passwd' } }))).rejects.toThrow(/`weights.url` must be an http\(s\) URL/);
+    await expect(createPretrainedModel('mobilenetv1_025.ra', at({ weights: hubWeights }))).rejects.toThrow(/give a tag or `weights`, not both/);
+  });
+
   it("refuses weights of another architecture, naming the problems", async () => {
     await expect(createPretrainedModel('mobilenetv1_025', at({ weights: { kind: 'url', url: urlOf(SHUFFLENET) } }))).rejects.toThrow(/do not fit mobilenetv1_025 \(\d+ problems: missing/);
   });
@@ -170,6 +176,15 @@ describe('the cache', () => {
     expect(server.requests).toEqual([]);
     expectLogits(model, 'mobilenet');
     model.dispose();
+  });
+
+  it('revalidate asks the Hub for the current commit; when the Hub cannot be reached, the cached copy serves', async () => {
+    await hubDownload(REPO, 'config.json', { ...at(), cacheDir: path.join(cache, 'hub') });
+    server.requests.length = 0;
+    const fresh = await hubDownload(REPO, 'config.json', { ...at(), cacheDir: path.join(cache, 'hub'), revalidate: true });
+    expect(server.requests.map((r) => r.method)).toEqual(['HEAD']);
+    const down = await hubDownload(REPO, 'config.json', { ...at(), cacheDir: path.join(cache, 'hub'), revalidate: true, endpoint: 'http://127.0.0.1:9', retries: 0 });
+    expect(down).toEqual({ ...fresh, cached: true });
   });
 
   it('offline with the files cached: works, no request', async () => {

@@ -104,7 +104,7 @@ describe('bad files leave the model unchanged', () => {
 
   it.each([
     ['truncated', () => CHECKPOINT.slice(0, CHECKPOINT.length - 100), /cannot read the checkpoint: safetensors: .*run past the end/],
-    ['empty', () => new Uint8Array(4), /cannot read the checkpoint: safetensors: file is 4 bytes/],
+    ['empty', () => new Uint8Array(4), /cannot read the checkpoint: not a weights file: it is 4 bytes, too short for safetensors or torch.save/],
     [
       'header lying about offsets',
       () => withHeader((h) => { const entry = h['fc.bias'] as { data_offsets: number[] }; entry.data_offsets = [0, 40]; }),
@@ -121,7 +121,7 @@ describe('bad files leave the model unchanged', () => {
   });
 
   it('a source that is not bytes', () => {
-    expect(() => loadTorchWeights(model, 'model.safetensors' as unknown as Uint8Array)).toThrow(/`source` must be a safetensors file's bytes.*\[object String\]/);
+    expect(() => loadTorchWeights(model, 'model.safetensors' as unknown as Uint8Array)).toThrow(/`source` must be a weights file's bytes.*\[object String\]/);
   });
 });
 

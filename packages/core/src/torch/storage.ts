@@ -3,6 +3,7 @@
 // be contiguous. Reading one copies exactly its elements, in row-major order, into a fresh array.
 
 import { DTYPES, HOST_IS_LITTLE_ENDIAN, storageArray, type SafetensorsDtype, type SafetensorsTensor } from '../safetensors/dtypes.js';
+import { copyStrided } from '../strided.js';
 import type { TensorRef } from './globals.js';
 
 /** One storage: its element type and its bytes (a view into the checkpoint, exactly `numel` elements). */
@@ -63,29 +64,13 @@ export function readStoredTensor(tensor: StoredTensor): SafetensorsTensor {
   if (isContiguous(shape, strides)) {
     out.set(storage.bytes.subarray(offset * elementBytes, (offset + numel) * elementBytes));
   } else if (numel > 0) {
-    // Copy the storage's elements as whole words (32-bit halves for 8-byte ones, so no float NaN is ever touched).
+    // Whole words: 8-byte elements as two 32-bit halves.
     const words = elementBytes === 8 ? 2 : 1;
     const wordBytes = elementBytes / words;
     const aligned = storage.bytes.slice();
     const source = wordBytes === 4 ? new Uint32Array(aligned.buffer) : wordBytes === 2 ? new Uint16Array(aligned.buffer) : aligned;
     const target = wordBytes === 4 ? new Uint32Array(out.buffer) : wordBytes === 2 ? new Uint16Array(out.buffer) : out;
-    const rank = shape.length;
-    const index = new Array<number>(rank).fill(0);
-    let at = offset;
-    for (let element = 0; element < numel; element++) {
-      for (let w = 0; w < words; w++) target[element * words + w] = source[at * words + w] as number;
-      // Advance the index like an odometer, keeping `at` in step.
-      for (let axis = rank - 1; axis >= 0; axis--) {
-        const next = (index[axis] as number) + 1;
-        if (next < (shape[axis] as number)) {
-          index[axis] = next;
-          at += strides[axis] as number;
-          break;
-        }
-        index[axis] = 0;
-        at -= (next - 1) * (strides[axis] as number);
-      }
-    }
+    copyStrided(source, offset, shape, strides, target, words);
   }
   return { dtype: storage.dtype, shape: [...shape], data: storageArray(storage.dtype, out.buffer) } as SafetensorsTensor;
 }

@@ -15,7 +15,7 @@
 import { copyFile, mkdir, readFile, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { downloadFile } from './file-download.js';
-import { HttpError, retryPolicy, throwIfServerError, withRetries } from './http.js';
+import { HttpError, isRetryable, retryPolicy, throwIfServerError, withRetries } from './http.js';
 import { withFileLock } from './lock.js';
 import { environment, hubCacheDir, hubEndpoint, isOffline, type DownloadOptions } from './options.js';
 
@@ -180,7 +180,15 @@ export async function hubDownload(repo: string, file: string, options: HubDownlo
   const url = `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
   const token = options.token ?? env.HF_TOKEN;
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
-  const meta = await fetchMetadata(url, repo, file, revision, headers, options);
+  let meta: HubMetadata;
+  try {
+    meta = await fetchMetadata(url, repo, file, revision, headers, options);
+  } catch (error) {
+    // As huggingface_hub: when the Hub cannot be reached, a cached copy of the revision still serves.
+    const pointer = cachedCommit ? join(storage, 'snapshots', cachedCommit, file) : undefined;
+    if (pointer && isRetryable(error) && (await exists(pointer))) return { path: pointer, commit: cachedCommit, cached: true };
+    throw error;
+  }
   if (!COMMIT.test(revision)) await writeAtomically(refPath, meta.commit);
 
   const blob = join(storage, 'blobs', meta.etag);

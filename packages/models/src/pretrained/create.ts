@@ -59,8 +59,21 @@ export interface PretrainedConfig {
 /** A model from `createPretrainedModel`. */
 export type PretrainedModel = NetblocksModel & { pretrainedCfg: PretrainedConfig };
 
+function checkLocation(location: CheckpointLocation): void {
+  const given = JSON.stringify(location);
+  if (typeof location !== 'object' || location === null) throw new Error(`\`weights\` must be { kind: 'hub', repo } or { kind: 'url', url } (got weights=${given})`);
+  if (location.kind === 'hub') {
+    if (typeof location.repo !== 'string' || location.repo === '') throw new Error(`\`weights.repo\` must be a Hub repository id such as 'timm/resnet50.a1_in1k' (got weights=${given})`);
+  } else if (location.kind === 'url') {
+    if (typeof location.url !== 'string' || !/^https?:\/\//.test(location.url)) throw new Error(`\`weights.url\` must be an http(s) URL (got weights=${given})`);
+  } else {
+    throw new Error(`\`weights.kind\` must be 'hub' or 'url' (got weights=${given})`);
+  }
+}
+
 /** A checkpoint entry for `weights` outside the registry, filled from the model's registry defaults. */
 function customCheckpoint(model: string, location: CheckpointLocation): PretrainedCheckpoint {
+  checkLocation(location);
   const info = getModelInfo(model);
   const known = listPretrained(model).find((c) => c.isDefault);
   const where = location.kind === 'hub' ? `hub:${location.repo}` : location.url;

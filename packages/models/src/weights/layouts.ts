@@ -3,6 +3,8 @@
  * Conversions move float32 values without arithmetic, so a save -> load round trip is bit-exact.
  */
 
+import { copyStrided, rowMajorStrides } from '@netblocks/core';
+
 /** One layout conversion between a TF.js weight and its PyTorch tensor. */
 export interface WeightLayout {
   /** Short name used in error messages. */
@@ -17,28 +19,9 @@ export interface WeightLayout {
 
 /** Row-major transpose: the result has shape `perm.map(p => shape[p])`. */
 export function transpose(values: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
-  const rank = shape.length;
-  const strides = new Array<number>(rank).fill(1);
-  for (let i = rank - 2; i >= 0; i--) strides[i] = (strides[i + 1] as number) * (shape[i + 1] as number);
-  const outShape = perm.map((p) => shape[p] as number);
-  const outStrides = perm.map((p) => strides[p] as number);
+  const strides = rowMajorStrides(shape);
   const result = new Float32Array(values.length);
-  const index = new Array<number>(rank).fill(0);
-  let source = 0;
-  for (let out = 0; out < result.length; out++) {
-    result[out] = values[source] as number;
-    // Advance the output index like an odometer, keeping `source` in step.
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      const next = (index[axis] as number) + 1;
-      if (next < (outShape[axis] as number)) {
-        index[axis] = next;
-        source += outStrides[axis] as number;
-        break;
-      }
-      index[axis] = 0;
-      source -= (next - 1) * (outStrides[axis] as number);
-    }
-  }
+  copyStrided(values, 0, perm.map((p) => shape[p] as number), perm.map((p) => strides[p] as number), result);
   return result;
 }
 
