@@ -1,5 +1,5 @@
-// CRC-32 (IEEE 802.3, the zip checksum: reflected polynomial 0xEDB88320), slicing-by-8 over a table
-// built once: about 1 GB/s in V8, so checking a checkpoint's records costs little next to reading it.
+// CRC-32 (IEEE 802.3, the zip checksum: reflected polynomial 0xEDB88320), slicing-by-8 over tables
+// built once: about 400 MB/s in V8 here (a 100 MB ResNet-50 .pth checked in 0.25 s).
 
 const TABLES = (() => {
   const tables = new Uint32Array(8 * 256);
