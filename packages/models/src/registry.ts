@@ -60,11 +60,16 @@ export function createModel(name: string, options: ModelOptions = {}): Netblocks
   return entry(name).build(options);
 }
 
+/** A whole-string pattern with `*` wildcards as a RegExp (every other character literal). */
+export function wildcardPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
 /** Registered model names, sorted; `pattern` filters with `*` wildcards (e.g. `'resnext*'`). */
 export function listModels(pattern?: string): string[] {
   const names = [...REGISTRY.keys()].sort();
   if (pattern === undefined) return names;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = wildcardPattern(pattern);
   return names.filter((n) => re.test(n));
 }
 

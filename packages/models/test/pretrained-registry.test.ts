@@ -6,7 +6,8 @@ import { getModelInfo, listModels } from '../src/registry.js';
 import { getPretrained, IMAGENET_1K_LABELS, listPretrained, noCheckpointReason } from '../src/pretrained/index.js';
 import { TORCHVISION_WEIGHTS } from '../src/pretrained/torchvision-weights.js';
 import { acceptedSources } from '../src/weights/source.js';
-import { hashPrefixOf, torchHubFileName } from '../src/download/torch-hub.js';
+import { torchHubFileName } from '../src/download/torch-hub.js';
+import { hashPrefixOf } from '../src/download/names.js';
 
 describe('the pretrained registry', () => {
   it('every registered model has checkpoints with exactly one default, or says why it has none', () => {

@@ -67,8 +67,10 @@ export function readStoredTensor(tensor: StoredTensor): SafetensorsTensor {
     // Whole words: 8-byte elements as two 32-bit halves.
     const words = elementBytes === 8 ? 2 : 1;
     const wordBytes = elementBytes / words;
-    const aligned = storage.bytes.slice();
-    const source = wordBytes === 4 ? new Uint32Array(aligned.buffer) : wordBytes === 2 ? new Uint16Array(aligned.buffer) : aligned;
+    // A view when the storage's bytes are aligned to the word (torch.save's zip records are); else one aligned copy.
+    const bytes = storage.bytes.byteOffset % wordBytes === 0 ? storage.bytes : storage.bytes.slice();
+    const wordCount = bytes.byteLength / wordBytes;
+    const source = wordBytes === 4 ? new Uint32Array(bytes.buffer, bytes.byteOffset, wordCount) : wordBytes === 2 ? new Uint16Array(bytes.buffer, bytes.byteOffset, wordCount) : bytes;
     const target = wordBytes === 4 ? new Uint32Array(out.buffer) : wordBytes === 2 ? new Uint16Array(out.buffer) : out;
     copyStrided(source, offset, shape, strides, target, words);
   }

@@ -17,6 +17,7 @@ import { dirname, join, relative } from 'node:path';
 import { downloadFile } from './file-download.js';
 import { HttpError, isRetryable, retryPolicy, throwIfServerError, withRetries } from './http.js';
 import { withFileLock } from './lock.js';
+import { hubFileUrl } from './names.js';
 import { environment, hubCacheDir, hubEndpoint, isOffline, type DownloadOptions } from './options.js';
 
 /** Options of `hubDownload`. */
@@ -177,7 +178,7 @@ export async function hubDownload(repo: string, file: string, options: HubDownlo
   }
 
   const endpoint = (options.endpoint ?? hubEndpoint(env)).replace(/\/+$/, '');
-  const url = `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
+  const url = hubFileUrl(endpoint, repo, revision, file);
   const token = options.token ?? env.HF_TOKEN;
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   let meta: HubMetadata;

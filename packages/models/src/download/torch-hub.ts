@@ -10,6 +10,7 @@ import { downloadFile } from './file-download.js';
 import { retryPolicy } from './http.js';
 import { withFileLock } from './lock.js';
 import { OfflineError } from './hub.js';
+import { hashPrefixOf } from './names.js';
 import { environment, isOffline, torchHubCheckpointsDir, type DownloadOptions } from './options.js';
 
 /** Options of `torchHubDownload`. */
@@ -18,14 +19,6 @@ export interface TorchHubDownloadOptions extends DownloadOptions {
   cacheDir?: string;
   /** Check the sha256 prefix in the file name. Default true (torch.hub's `check_hash=True`). */
   checkHash?: boolean;
-}
-
-/** torch.hub's `HASH_REGEX`: the hex digits after the last `-` and before a `.` of the file name. */
-const HASH_IN_NAME = /-([a-f0-9]*)\./;
-
-/** The sha256 prefix a checkpoint's file name carries, if any. */
-export function hashPrefixOf(fileName: string): string | undefined {
-  return HASH_IN_NAME.exec(fileName)?.[1] || undefined;
 }
 
 /** The file name torch.hub caches a URL under: the last segment of its path. */

@@ -2,6 +2,7 @@
 // the Cache API (a checkpoint fetched once is read from the cache afterwards, with no request).
 // Works wherever `fetch` does (Node 20 too, without the cache).
 
+import { hashPrefixOf, hubFileUrl } from '../download/names.js';
 import type { CheckpointFiles } from './create.js';
 import type { PretrainedCheckpoint } from './types.js';
 
@@ -92,11 +93,6 @@ export async function fetchWithCache(url: string, what: string, options: Browser
   return bytes;
 }
 
-/** The Hub's resolve URL of a file. */
-export function hubFileUrl(endpoint: string, repo: string, revision: string, file: string): string {
-  return `${endpoint.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
-}
-
 const notFound = (error: unknown) => error instanceof FetchError && error.status === 404;
 
 /** The browser fetcher of `createPretrainedModel`. */
@@ -104,7 +100,7 @@ export async function fetchCheckpointInBrowser(checkpoint: PretrainedCheckpoint,
   const location = checkpoint.location;
   if (location.kind === 'url') {
     const name = location.url.split('/').pop() ?? location.url;
-    const prefix = checkpoint.verification === 'sha256 prefix in the file name' ? /-([a-f0-9]*)\./.exec(name)?.[1] : undefined;
+    const prefix = checkpoint.verification === 'sha256 prefix in the file name' ? hashPrefixOf(name) : undefined;
     return { weights: await fetchWithCache(location.url, name, { ...options, ...(prefix ? { sha256Prefix: prefix } : {}) }), source: location.url };
   }
   const endpoint = options.endpoint ?? 'https://huggingface.co';

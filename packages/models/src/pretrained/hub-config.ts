@@ -3,6 +3,7 @@
 // Read strictly: a field of the wrong type is an error naming the field, never silently ignored.
 
 import type { Preprocessing } from '../types.js';
+import { IMAGENET, timmPreprocessing } from '../weights/preprocessing.js';
 
 /** What a Hub repository's config.json says about its checkpoint. */
 export interface HubModelConfig {
@@ -38,14 +39,8 @@ function parsePreprocessing(cfg: Record<string, unknown>, where: string): Prepro
   if (interpolation !== 'bilinear' && interpolation !== 'bicubic') {
     throw new Error(`${where}: \`pretrained_cfg.interpolation\` must be 'bilinear' or 'bicubic' (got ${JSON.stringify(interpolation)})`);
   }
-  return {
-    mean: triple(cfg.mean ?? [0.485, 0.456, 0.406], 'pretrained_cfg.mean', where),
-    std: triple(cfg.std ?? [0.229, 0.224, 0.225], 'pretrained_cfg.std', where),
-    inputRange: [0, 1],
-    channelOrder: 'rgb',
-    crop: { resize: Math.floor(height / cropPct), size: height, interpolation },
-    source: `${where} pretrained_cfg`,
-  };
+  const stats = { mean: triple(cfg.mean ?? IMAGENET.mean, 'pretrained_cfg.mean', where), std: triple(cfg.std ?? IMAGENET.std, 'pretrained_cfg.std', where) };
+  return timmPreprocessing(height, cropPct, interpolation, stats, `${where} pretrained_cfg`);
 }
 
 /** Parses a timm config.json (already JSON-decoded); `where` names the file in errors. */

@@ -7,7 +7,8 @@ export { parseHubConfig } from './hub-config.js';
 export type { HubModelConfig } from './hub-config.js';
 export { createPretrainedModelWith } from './create.js';
 export type { CheckpointFetcher, CheckpointFiles, PretrainedConfig, PretrainedModel, PretrainedModelOptions } from './create.js';
-export { fetchCheckpointInBrowser, fetchWithCache, FetchError, hubFileUrl } from './browser-fetch.js';
+export { fetchCheckpointInBrowser, fetchWithCache, FetchError } from './browser-fetch.js';
+export { hubFileUrl } from '../download/names.js';
 export type { BrowserFetchOptions, FetchProgress } from './browser-fetch.js';
 export type { CheckpointLocation, PretrainedCheckpoint } from './types.js';
 

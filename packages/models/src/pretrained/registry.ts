@@ -2,8 +2,8 @@
 // checked by the sha256 prefix in the file name) and timm's (the Hugging Face Hub, checked by the
 // sha256 the Hub sends), as data, with their preprocessing, classes and published top-1.
 
-import { getModelInfo, listModels } from '../registry.js';
-import type { Preprocessing } from '../types.js';
+import { getModelInfo, listModels, wildcardPattern } from '../registry.js';
+import { timmPreprocessing, torchvisionPreprocessing } from '../weights/preprocessing.js';
 import { TIMM_WEIGHTS } from './timm-weights.js';
 import { TORCHVISION_WEIGHTS } from './torchvision-weights.js';
 import type { PretrainedCheckpoint, TimmWeightsRow, TorchvisionWeightsRow } from './types.js';
@@ -17,24 +17,20 @@ const NO_CHECKPOINT: readonly [RegExp, string][] = [
   [/^mixer_(s32|s16|b32|l32)_224$/, "timm registers the S/32, S/16, B/32 and L/32 Mixers untrained only (Google's release has B/16 and L/16)"],
 ];
 
-/** The classifier of each torchvision builder, in its names (what a new `numClasses` replaces). */
+/** torchvision's classifier per family of ours, in its names (what a new `numClasses` replaces). */
 const TORCHVISION_CLASSIFIER: Readonly<Record<string, string>> = {
-  resnet50: 'fc',
-  resnext50_32x4d: 'fc',
-  resnext101_32x8d: 'fc',
-  mobilenet_v2: 'classifier.1',
-  squeezenet1_0: 'classifier.1',
-  squeezenet1_1: 'classifier.1',
-  vgg16: 'classifier.6',
-  vgg16_bn: 'classifier.6',
-  vgg19: 'classifier.6',
+  resnet: 'fc',
+  shufflenet_v2: 'fc',
+  mobilenetv2: 'classifier.1',
+  efficientnet: 'classifier.1',
+  squeezenet: 'classifier.1',
+  vgg: 'classifier.6',
 };
 
-const IMAGENET_MEAN: Preprocessing['mean'] = [0.485, 0.456, 0.406];
-const IMAGENET_STD: Preprocessing['std'] = [0.229, 0.224, 0.225];
-
 function fromTorchvision(row: TorchvisionWeightsRow): PretrainedCheckpoint {
-  const classifier = TORCHVISION_CLASSIFIER[row.builder] ?? (row.builder.startsWith('efficientnet') ? 'classifier.1' : 'fc');
+  const family = getModelInfo(row.model).family;
+  const classifier = TORCHVISION_CLASSIFIER[family];
+  if (classifier === undefined) throw new Error(`torchvision table: no classifier name for the ${family} family (${row.model})`);
   return {
     name: `${row.model}.${row.tag}`,
     model: row.model,
@@ -45,14 +41,7 @@ function fromTorchvision(row: TorchvisionWeightsRow): PretrainedCheckpoint {
     numClasses: 1000,
     labelSet: 'imagenet-1k',
     classifier,
-    preprocessing: {
-      mean: IMAGENET_MEAN,
-      std: IMAGENET_STD,
-      inputRange: [0, 1],
-      channelOrder: 'rgb',
-      crop: { resize: row.resize, size: row.crop, interpolation: row.interpolation },
-      source: `torchvision ${row.builder} ${row.tag} transforms`,
-    },
+    preprocessing: torchvisionPreprocessing(row.resize, row.crop, row.interpolation, `torchvision ${row.builder} ${row.tag} transforms`),
     top1: { accuracy: row.top1, imageSize: row.crop, source: 'torchvision weights metadata (acc@1)' },
     verification: 'sha256 prefix in the file name',
     origin: `torchvision ${row.builder} weights ${row.tag}${row.recipe ? ` (${row.recipe})` : ''}`,
@@ -76,14 +65,7 @@ function fromTimm(row: TimmWeightsRow): PretrainedCheckpoint {
     numClasses,
     ...(numClasses === 1000 ? { labelSet: 'imagenet-1k' as const } : {}),
     classifier: row.classifier,
-    preprocessing: {
-      mean: row.mean,
-      std: row.std,
-      inputRange: [0, 1],
-      channelOrder: 'rgb',
-      crop: { resize: Math.floor(row.size / row.cropPct), size: row.size, interpolation: row.interpolation },
-      source: `timm ${arch}.${row.tag} pretrained cfg`,
-    },
+    preprocessing: timmPreprocessing(row.size, row.cropPct, row.interpolation, { mean: row.mean, std: row.std }, `timm ${arch}.${row.tag} pretrained cfg`),
     ...(row.top1 === undefined ? {} : { top1: { accuracy: row.top1, imageSize: row.top1Size ?? row.size, source: 'timm results-imagenet.csv' } }),
     ...(tf ? { modelOptions: { padding: 'same' as const, bnEpsilon: 1e-3 } } : {}),
     // timm loads its non-Hub release files without a hash check, and so does this entry.
@@ -140,10 +122,6 @@ export function noCheckpointReason(model: string): string | undefined {
   return NO_CHECKPOINT.find(([pattern]) => pattern.test(model))?.[1] ?? 'no public checkpoint is known for this model';
 }
 
-function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-}
-
 /**
  * Published checkpoints, as `model.tag` entries, each model's default first. `pattern` filters with `*`
  * wildcards: on the model name when it has no dot (`'resnet*'`), on the whole `model.tag` when it has
@@ -152,7 +130,7 @@ function wildcard(pattern: string): RegExp {
 export function listPretrained(pattern?: string): PretrainedCheckpoint[] {
   const all = [...checkpointsByModel().entries()].sort(([a], [b]) => a.localeCompare(b)).flatMap(([, list]) => list);
   if (pattern === undefined) return all;
-  const re = wildcard(pattern);
+  const re = wildcardPattern(pattern);
   return all.filter((c) => re.test(pattern.includes('.') ? c.name : c.model));
 }
 

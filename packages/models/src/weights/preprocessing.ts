@@ -1,7 +1,7 @@
 import type { Preprocessing } from '../types.js';
 
 /** ImageNet's mean and std (torchvision's and timm's `IMAGENET_DEFAULT_*`), in [0, 1] units. */
-const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as Pick<Preprocessing, 'mean' | 'std'>;
+export const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as Pick<Preprocessing, 'mean' | 'std'>;
 /** timm's `IMAGENET_INCEPTION_*`: 0.5 / 0.5, i.e. inputs in [-1, 1]. */
 const INCEPTION = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as Pick<Preprocessing, 'mean' | 'std'>;
 
@@ -10,15 +10,16 @@ export function torchvisionPreprocessing(resize: number, crop: number, interpola
   return { ...IMAGENET, inputRange: [0, 1], channelOrder: 'rgb', crop: { resize, size: crop, interpolation }, source };
 }
 
-/** timm's pretrained cfg: resize to `floor(size / cropPct)`, centre crop `size`. */
+/** timm's pretrained cfg: resize to `floor(size / cropPct)`, centre crop `size`; `stats` names timm's
+ * ImageNet or Inception constants, or gives a checkpoint's own mean and std. */
 export function timmPreprocessing(
   size: number,
   cropPct: number,
   interpolation: 'bilinear' | 'bicubic',
-  stats: 'imagenet' | 'inception',
+  stats: 'imagenet' | 'inception' | Pick<Preprocessing, 'mean' | 'std'>,
   source: string,
 ): Preprocessing {
-  const { mean, std } = stats === 'imagenet' ? IMAGENET : INCEPTION;
+  const { mean, std } = stats === 'imagenet' ? IMAGENET : stats === 'inception' ? INCEPTION : stats;
   return { mean, std, inputRange: [0, 1], channelOrder: 'rgb', crop: { resize: Math.floor(size / cropPct), size, interpolation }, source };
 }
 
