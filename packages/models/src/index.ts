@@ -1,3 +1,5 @@
+import { browserImageReader } from './classify/browser-decode.js';
+import { classifyWith, embedWith, type Classify, type Embed } from './classify/classify.js';
 export { createModel, getModelInfo, listModels, closestModelNames } from './registry.js';
 export { resolveModelOptions } from './build.js';
 export type { NetblocksModel } from './build.js';
@@ -33,3 +35,10 @@ export type {
   PretrainedModel,
   PretrainedModelOptions,
 } from './pretrained/index.js';
+export { centerCrop, fitToRecipe, modelCard, preprocessImage, resizeImage, setModelCard, shorterSideSize } from './classify/index.js';
+export type { BrowserImage, Classification, Classify, ClassifyOptions, Embed, FloatImage, ImageDataLike, ImageInput, ImageModelOptions, Interpolation, ModelCard } from './classify/index.js';
+
+/** The `topk` classes of an image (bytes, a tf.Tensor, ImageData, an `<img>`, canvas or ImageBitmap) or of each of several, with the model's preprocessing. In Node, `@netblocks/models/node`'s also reads files. */
+export const classify: Classify = ((model, images, options) => classifyWith(browserImageReader, model, images, options)) as Classify;
+/** The pooled features of each image, `[images, features]`, for retrieval. */
+export const embed: Embed = (model, images, options) => embedWith(browserImageReader, model, images, options);

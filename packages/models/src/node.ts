@@ -6,6 +6,8 @@ import { createPretrainedModelWith, type PretrainedModel, type PretrainedModelOp
 import { fetchCheckpointFiles, type PretrainedDownloadOptions } from './pretrained/node-fetch.js';
 import { loadTorchWeights, saveTorchWeights } from './weights/index.js';
 import type { LoadTorchWeightsOptions, SaveTorchWeightsOptions, TorchWeightsReport } from './weights/index.js';
+import { classifyWith, embedWith, type Classify, type Embed } from './classify/classify.js';
+import { nodeImageReader } from './classify/node-decode.js';
 
 /** `loadTorchWeights` on the weights file at `path`: safetensors, or a torch.save `.pth` / `.bin` (told apart by content). */
 export async function loadTorchWeightsFromFile(model: tf.LayersModel, path: string, options?: LoadTorchWeightsOptions): Promise<TorchWeightsReport> {
@@ -36,3 +38,9 @@ export { ChecksumError, HttpError, hubCacheDir, hubDownload, hubEndpoint, hubRep
 export type { DownloadOptions, DownloadProgress, HubDownloadOptions, HubFile, TorchHubDownloadOptions } from './download/index.js';
 export { createInferencePool } from './pool/index.js';
 export type { BatchData, InferencePool, InferencePoolOptions, PoolBackend } from './pool/index.js';
+
+/** The `topk` classes of an image (a file path, PNG/JPEG bytes, a tf.Tensor of [0, 255] pixels, ImageData) or of each of several, with the model's preprocessing (`pretrainedCfg`, or what `netblocks train` saved). */
+export const classify: Classify = ((model, images, options) => classifyWith(nodeImageReader, model, images, options)) as Classify;
+/** The pooled features (timm's pre-logits) of each image, `[images, features]`, for retrieval. */
+export const embed: Embed = (model, images, options) => embedWith(nodeImageReader, model, images, options);
+export { decodeImageBytes } from './classify/node-decode.js';

@@ -7,7 +7,7 @@ export type WeightSource = 'timm' | 'torchvision' | 'megvii' | 'official';
  * How the reference weights expect an image: scale pixels to `inputRange`, put the channels in
  * `channelOrder`, then `(x - mean) / std` per channel (mean and std in `inputRange` units). At
  * evaluation the reference resizes the shorter side to `crop.resize` with `crop.interpolation`
- * and takes the centre `crop.size` square.
+ * and takes the centre `crop.size` square (`fit` may say otherwise for a model trained here).
  */
 export interface Preprocessing {
   mean: [number, number, number];
@@ -15,6 +15,10 @@ export interface Preprocessing {
   inputRange: [0, 1] | [0, 255] | [-1, 1];
   channelOrder: 'rgb' | 'bgr';
   crop: { resize: number; size: number; interpolation: 'bilinear' | 'bicubic' };
+  /** How an image meets `crop.size`: `'center-crop'` (the default: shorter side to `crop.resize`, then
+   * the centre square), `'resize'` (stretched to the square) or `'pad'` (centred on black, scaled
+   * down keeping its aspect only if larger), as `netblocks train --fit` prepares its images. */
+  fit?: 'center-crop' | 'resize' | 'pad';
   /** Which reference recipe the values come from. */
   source: string;
 }

@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { readTensorFile, type TensorFile } from '@netblocks/core';
 import type { NetblocksModel } from '../build.js';
+import { setModelCard } from '../classify/model-card.js';
 import { createModel, getModelInfo } from '../registry.js';
 import type { ModelOptions, Preprocessing } from '../types.js';
 import { loadTorchWeights, type TorchWeightsReport } from '../weights/index.js';
@@ -187,5 +188,7 @@ export async function createPretrainedModelWith<O>(fetcher: CheckpointFetcher<O>
     ...(checkpoint.top1 ? { top1: checkpoint.top1 } : {}),
     ...(report.from ? { keys: report.from } : {}),
   };
+  // Saved with the model (model.json's user-defined metadata), so a reloaded model still classifies.
+  setModelCard(model, { preprocessing: model.pretrainedCfg.preprocessing, ...(labels ? { labels } : {}) });
   return model;
 }
