@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CliIO, Command, OptionSpec } from './commands/command.js';
 import { benchCommand } from './commands/bench.js';
+import { classifyCommand } from './commands/classify.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   summaryCommand,
   zooCommand,
   benchCommand,
+  classifyCommand,
   trainCommand,
   evalCommand,
   reparamCommand,

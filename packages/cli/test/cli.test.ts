@@ -34,7 +34,7 @@ describe('the netblocks bin', () => {
     const help = netblocks('--help');
     expect(help.code).toBe(0);
     for (const command of COMMANDS) expect(help.stdout).toMatch(new RegExp(`^  ${command.name} +${command.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
-    expect(COMMANDS.map((c) => c.name)).toEqual(['list', 'pull', 'summary', 'zoo', 'bench', 'train', 'eval', 'reparam', 'import', 'export', 'demo']);
+    expect(COMMANDS.map((c) => c.name)).toEqual(['list', 'pull', 'summary', 'zoo', 'bench', 'classify', 'train', 'eval', 'reparam', 'import', 'export', 'demo']);
     for (const command of COMMANDS) {
       const own = netblocks(command.name, '--help');
       expect(own.code, command.name).toBe(0);
@@ -74,7 +74,7 @@ describe('the netblocks bin', () => {
     expect(expectOneLineFailure(netblocks('train', 'mobilenetv2_035', '--data', 'mnist', '--schedule', 'step'))).toContain('--schedule must be one of constant, cosine, linear (got --schedule=step)');
     expect(expectOneLineFailure(netblocks('train', 'mobilenetv2_035', '--epoch', '3'))).toMatch(/Unknown option '--epoch'/);
     expect(expectOneLineFailure(netblocks('train', 'mobilenetv2_035'))).toMatch(/missing --data/);
-    expect(expectOneLineFailure(netblocks('trian'))).toMatch(/unknown command "trian"; commands: list, pull, summary, zoo, bench, train, eval, reparam, import, export, demo$/);
+    expect(expectOneLineFailure(netblocks('trian'))).toMatch(/unknown command "trian"; commands: list, pull, summary, zoo, bench, classify, train, eval, reparam, import, export, demo$/);
     expect(expectOneLineFailure(netblocks('train', 'mobilenetv2_035', '--data', join(root, 'no-such-folder')))).toMatch(/--data: .*no-such-folder is not a directory/);
   });
 

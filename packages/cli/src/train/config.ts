@@ -1,4 +1,5 @@
 import { getModelInfo } from '@netblocks/models';
+import { isMnist, mnistDigits } from '../data/mnist.js';
 import type { FitMode } from '../data/resize.js';
 import { UsageError } from '../errors.js';
 import { SCHEDULES, type ScheduleName } from './schedule.js';
@@ -28,6 +29,19 @@ export interface RunConfig {
   widthMultiplier: number | null;
   groups: number | null;
   dropRate: number | null;
+  /** Fine-tune from these weights (see `startingPoint`): 'default', a tag, hub:<repo>, a URL or a saved model directory; null trains from scratch. */
+  pretrained: string | null;
+  /** Epochs that train only the new classifier (backbone frozen, BatchNorm in inference mode). */
+  freezeEpochs: number;
+  /** The backbone's learning rate as a fraction of `learningRate` (fine-tuning). */
+  backboneLrScale: number;
+  labelSmoothing: number;
+  /** Augmentation: random horizontal flips. */
+  flip: boolean;
+  /** Augmentation: random resized crops (scale 0.08-1, aspect 3/4-4/3). */
+  randomResizedCrop: boolean;
+  /** Share of each class's training images evaluated after every epoch (the best epoch's model is kept). */
+  valFraction: number;
 }
 
 /** The run's options as given (any may be left out: defaults, or the checkpoint's on resume). */
@@ -57,6 +71,15 @@ export function checkRunConfig(config: RunConfig): RunConfig {
   check(nullOr(config.widthMultiplier, (v) => (v as number) > 0), 'widthMultiplier', config.widthMultiplier, 'a positive number');
   check(nullOr(config.groups, positiveInt), 'groups', config.groups, 'a positive integer');
   check(nullOr(config.dropRate, (v) => (v as number) >= 0 && (v as number) < 1), 'dropRate', config.dropRate, 'in [0, 1)');
+  check(nullOr(config.pretrained, (v) => typeof v === 'string' && v !== ''), 'pretrained', config.pretrained, 'a checkpoint: a tag, hub:<repo>, a URL or a saved model directory');
+  check(Number.isInteger(config.freezeEpochs) && config.freezeEpochs >= 0 && config.freezeEpochs <= config.epochs, 'freezeEpochs', config.freezeEpochs, 'an integer from 0 to the epochs');
+  check(config.freezeEpochs === 0 || config.pretrained !== null, 'freezeEpochs', config.freezeEpochs, '0 without pretrained weights (a random backbone is not worth freezing)');
+  check(config.backboneLrScale > 0 && config.backboneLrScale <= 1, 'backboneLrScale', config.backboneLrScale, 'in (0, 1]');
+  check(config.labelSmoothing >= 0 && config.labelSmoothing < 1, 'labelSmoothing', config.labelSmoothing, 'in [0, 1)');
+  check(typeof config.flip === 'boolean', 'flip', config.flip, 'true or false');
+  check(typeof config.randomResizedCrop === 'boolean', 'randomResizedCrop', config.randomResizedCrop, 'true or false');
+  check(config.valFraction >= 0 && config.valFraction < 1, 'valFraction', config.valFraction, 'in [0, 1)');
+  if (isMnist(config.data)) mnistDigits(config.data);
   const info = getModelInfo(config.model);
   if (info.topInputSize !== undefined && config.imageSize !== info.topInputSize) {
     throw new UsageError(`\`imageSize\` must be ${info.topInputSize} for ${config.model}: its classifier takes only that size (got imageSize=${config.imageSize})`);
@@ -75,7 +98,7 @@ export function checkRunConfig(config: RunConfig): RunConfig {
 export function defaultImageSize(model: string, data: string): number {
   const info = getModelInfo(model);
   if (info.topInputSize !== undefined) return info.topInputSize;
-  return data === 'mnist' ? Math.max(28, info.minInputSize) : info.inputSize;
+  return isMnist(data) ? Math.max(28, info.minInputSize) : info.inputSize;
 }
 
 /** `options` with every default filled in. */
@@ -89,7 +112,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     schedule: options.schedule ?? 'cosine',
     imageSize: options.imageSize ?? defaultImageSize(options.model, options.data),
     fit: options.fit ?? 'resize',
-    channels: options.channels ?? (options.data === 'mnist' ? 1 : 3),
+    channels: options.channels ?? (isMnist(options.data) ? 1 : 3),
     seed: options.seed ?? 0,
     shift: options.shift ?? 0,
     testFraction: options.testFraction ?? 0.2,
@@ -99,6 +122,14 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     widthMultiplier: options.widthMultiplier ?? null,
     groups: options.groups ?? null,
     dropRate: options.dropRate ?? null,
+    pretrained: options.pretrained ?? null,
+    freezeEpochs: options.freezeEpochs ?? 0,
+    // Fine-tuning: the backbone learns ten times slower than the new classifier, and a tenth of the training images validate each epoch.
+    backboneLrScale: options.backboneLrScale ?? (options.pretrained ? 0.1 : 1),
+    labelSmoothing: options.labelSmoothing ?? 0,
+    flip: options.flip ?? false,
+    randomResizedCrop: options.randomResizedCrop ?? false,
+    valFraction: options.valFraction ?? (options.pretrained ? 0.1 : 0),
   };
   return checkRunConfig(config);
 }
@@ -112,7 +143,7 @@ export function mergeResumeConfig(saved: RunConfig, options: RunOptions): RunCon
   for (const [key, value] of Object.entries(options) as [keyof RunConfig, unknown][]) {
     if (value === undefined || key === 'epochs') continue;
     const before = saved[key];
-    if (value !== before && !(key === 'data' && value !== 'mnist' && before !== 'mnist')) {
+    if (value !== before && !(key === 'data' && !isMnist(value as string) && !isMnist(before as string))) {
       throw new UsageError(`--resume: \`${key}\` differs from the checkpoint's (got ${key}=${JSON.stringify(value)}, the run was started with ${JSON.stringify(before)})`);
     }
   }

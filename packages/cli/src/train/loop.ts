@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/dataset.js';
-import { shiftImage } from './augment.js';
+import { flipImage, randomResizedCrop, shiftImage } from './augment.js';
 import { epochSeed, seededPermutation, seededRandom } from './random.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
 
@@ -19,6 +19,11 @@ export interface EpochRecord {
   seconds: number;
   imagesPerSecond: number;
   learningRate: number;
+  /** The backbone was frozen (only the classifier trained, BatchNorm in inference mode). */
+  frozen?: boolean;
+  /** Accuracy and loss on the validation split, when the run has one. */
+  valAccuracy?: number;
+  valLoss?: number;
 }
 
 /** Progress within an epoch, after every batch. */
@@ -42,6 +47,18 @@ export interface LoopOptions {
   seed: number;
   /** Shift each training image by up to this many pixels in each direction, at random. Default 0. */
   shift?: number;
+  /** Augmentation: mirror each training image left to right with probability 1/2. Default false. */
+  flip?: boolean;
+  /** Augmentation: a random resized crop (scale 0.08-1, aspect 3/4-4/3) of each training image. Default false. */
+  randomResizedCrop?: boolean;
+  /** Cross-entropy against `(1 - e) * one-hot + e / classes`. Default 0. */
+  labelSmoothing?: number;
+  /** The classifier's variables (by name): what trains while the backbone is frozen, at the full learning rate. Default none (no backbone/head split). */
+  headVariables?: ReadonlySet<string>;
+  /** Epochs (from the first) that train the classifier only, the backbone frozen with BatchNorm in inference mode. Default 0. */
+  freezeEpochs?: number;
+  /** The backbone's learning rate as a fraction of the classifier's. Default 1. */
+  backboneLrScale?: number;
   onBatch?: (progress: BatchProgress) => void;
   /** Called after every epoch (to checkpoint); training waits for it. */
   onEpochEnd?: (record: EpochRecord, position: LoopPosition) => Promise<void>;
@@ -52,23 +69,37 @@ export function stepsPerEpoch(images: number, batchSize: number): number {
   return Math.ceil(images / batchSize);
 }
 
+/** The augmentations of a run, applied in this order. */
+type Augment = Pick<LoopOptions, 'randomResizedCrop' | 'flip' | 'shift'>;
+
 /**
- * The images and labels at `order[start .. start + size)` as tensors, each image shifted at random
- * by up to `shift` pixels (`random` draws the shifts, so they too follow from the seed).
+ * The images and labels at `order[start .. start + size)` as tensors, each image augmented: a
+ * random resized crop, a mirror, a shift by up to `shift` pixels (`random` draws every choice, so
+ * they too follow from the seed).
  */
-function batchAt(set: ImageSet, order: Int32Array, start: number, size: number, numClasses: number, shift: number, random: () => number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+function batchAt(set: ImageSet, order: Int32Array, start: number, size: number, numClasses: number, augment: Augment, random: () => number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const [h, w, c] = set.shape;
   const pixels = h * w * c;
   const data = new Float32Array(size * pixels);
   const labels = new Int32Array(size);
+  const scratch = new Float32Array(pixels);
+  const shift = augment.shift ?? 0;
   for (let i = 0; i < size; i++) {
     const from = order[start + i] as number;
-    const image = set.images.subarray(from * pixels, (from + 1) * pixels);
+    const out = data.subarray(i * pixels, (i + 1) * pixels);
+    out.set(set.images.subarray(from * pixels, (from + 1) * pixels));
+    if (augment.randomResizedCrop) {
+      randomResizedCrop(out, scratch, set.shape, random);
+      out.set(scratch);
+    }
+    if (augment.flip && random() < 0.5) {
+      flipImage(out, scratch, set.shape);
+      out.set(scratch);
+    }
     if (shift > 0) {
       const draw = () => Math.floor(random() * (2 * shift + 1)) - shift;
-      shiftImage(image, data.subarray(i * pixels, (i + 1) * pixels), set.shape, draw(), draw());
-    } else {
-      data.set(image, i * pixels);
+      scratch.set(out);
+      shiftImage(scratch, out, set.shape, draw(), draw());
     }
     labels[i] = set.labels[from] as number;
   }
@@ -78,6 +109,25 @@ function batchAt(set: ImageSet, order: Int32Array, start: number, size: number, 
 /** The learning rate of an Adam-style TF.js optimizer: a plain field it reads at every step. */
 function setLearningRate(optimizer: tf.Optimizer, value: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = value;
+}
+
+/**
+ * One optimizer step over every variable, in the model's order: TF.js's Adam keys its moments by
+ * position in the gradient map, so every step passes the same variables in the same order. Frozen
+ * variables get zero gradients (their moments stay zero, so they do not move); a backbone learning
+ * rate below the classifier's scales the backbone's step (Adam's step is proportional to the
+ * learning rate, its moments independent of it), which is the update Adam with that rate makes.
+ */
+function optimizerStep(optimizer: tf.Optimizer, variables: tf.Variable[], loss: () => tf.Scalar, trainable: (v: tf.Variable) => boolean, backboneScale: number, isHead: (v: tf.Variable) => boolean): tf.Scalar {
+  const { value, grads } = tf.variableGrads(loss, variables.filter(trainable));
+  const ordered: tf.NamedTensorMap = {};
+  for (const v of variables) ordered[v.name] = grads[v.name] ?? tf.zerosLike(v);
+  const scaled = backboneScale === 1 ? [] : variables.filter((v) => trainable(v) && !isHead(v));
+  const before = scaled.map((v) => tf.clone(v));
+  optimizer.applyGradients(ordered);
+  tf.tidy(() => scaled.forEach((v, i) => v.assign(tf.add(before[i] as tf.Tensor, tf.mul(tf.sub(v, before[i] as tf.Tensor), backboneScale)))));
+  tf.dispose([...Object.values(ordered), ...before]);
+  return value;
 }
 
 /**
@@ -92,6 +142,10 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
   const steps = stepsPerEpoch(count, options.batchSize);
   const totalSteps = steps * options.epochs;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const head = options.headVariables ?? new Set<string>();
+  const isHead = (v: tf.Variable) => head.has(v.name);
+  // Without a backbone/head split (or a reason for one) the step is the plain `minimize`.
+  const split = head.size > 0 && ((options.freezeEpochs ?? 0) > 0 || (options.backboneLrScale ?? 1) !== 1);
   const records: EpochRecord[] = [];
   let step = start.step;
   for (let epoch = start.epoch; epoch < options.epochs; epoch++) {
@@ -102,18 +156,21 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
     let lossSum = 0;
     let correctSum = 0;
     let learningRate = options.learningRate;
+    const frozen = epoch < (options.freezeEpochs ?? 0);
     for (let s = 0; s < steps; s++) {
       const from = s * options.batchSize;
       const size = Math.min(options.batchSize, count - from);
       learningRate = learningRateAt(options.schedule, options.learningRate, step, totalSteps);
       setLearningRate(optimizer, learningRate);
-      const { x, y } = batchAt(data, order, from, size, numClasses, options.shift ?? 0, random);
+      const { x, y } = batchAt(data, order, from, size, numClasses, options, random);
       let correct: tf.Scalar | undefined;
-      const loss = optimizer.minimize(() => {
-        const logits = model.apply(x, { training: true }) as tf.Tensor2D;
+      const lossOf = (): tf.Scalar => {
+        // Frozen: the backbone runs as at inference (BatchNorm's running statistics, no dropout).
+        const logits = model.apply(x, { training: !frozen }) as tf.Tensor2D;
         correct = tf.keep(tf.sum(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat()) as tf.Scalar);
-        return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-      }, true, variables) as tf.Scalar;
+        return tf.losses.softmaxCrossEntropy(y, logits, undefined, options.labelSmoothing ?? 0) as tf.Scalar;
+      };
+      const loss = split ? optimizerStep(optimizer, variables, lossOf, frozen ? isHead : () => true, options.backboneLrScale ?? 1, isHead) : (optimizer.minimize(lossOf, true, variables) as tf.Scalar);
       const [lossValue, correctValue] = await Promise.all([loss.data(), (correct as tf.Scalar).data()]);
       tf.dispose([x, y, loss, correct as tf.Scalar]);
       lossSum += (lossValue[0] as number) * size;
@@ -124,7 +181,7 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
       options.onBatch?.({ epoch: epoch + 1, epochs: options.epochs, done, total: count, loss: lossSum / done, accuracy: correctSum / done, imagesPerSecond: done / seconds, seconds });
     }
     const seconds = (performance.now() - began) / 1000;
-    const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / count, accuracy: correctSum / count, images: count, seconds, imagesPerSecond: count / seconds, learningRate };
+    const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / count, accuracy: correctSum / count, images: count, seconds, imagesPerSecond: count / seconds, learningRate, ...(frozen ? { frozen } : {}) };
     records.push(record);
     await options.onEpochEnd?.(record, { epoch: epoch + 1, step });
   }

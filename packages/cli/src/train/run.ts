@@ -3,15 +3,18 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@netblocks/core';
 import { saveModel } from '@netblocks/core/node';
-import { closestModelNames, createModel, listModels } from '@netblocks/models';
-import type { ImageDataset, SkippedImage } from '../data/dataset.js';
+import { closestModelNames, createModel, listModels, modelCard, normalizeInPlace, setModelCard, type Preprocessing } from '@netblocks/models';
+import type { ImageDataset, ImageSet, SkippedImage } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
+import { isMnist } from '../data/mnist.js';
+import { splitValidation } from '../data/validation.js';
 import { UsageError } from '../errors.js';
 import { restoreAdamProducts } from './adam-state.js';
 import { CHECKPOINT_POINTER, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { mergeResumeConfig, resolveRunConfig, type RunConfig, type RunOptions, type TrainBackend } from './config.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { trainEpochs, type BatchProgress, type EpochRecord } from './loop.js';
+import { classifierVariables, startingPoint } from './pretrained.js';
 
 /** Options of `train`: the run (see `RunConfig` for defaults) and where and how it runs. */
 export interface TrainOptions extends RunOptions {
@@ -47,6 +50,8 @@ export interface TrainResult {
 
 /** The file `train` writes its final evaluation to. */
 export const EVAL_FILE = 'eval.json';
+/** Where a run with a validation split keeps the model of its best epoch. */
+export const BEST_DIR = 'best';
 
 /** Sets up `backend` for training: on wasm, the gradient kernels it lacks (@netblocks/wasm-train). */
 export async function initTrainingBackend(backend: TrainBackend, log: (message: string) => void = () => {}): Promise<void> {
@@ -59,18 +64,50 @@ export function checkModelName(name: string): void {
   if (!listModels().includes(name)) throw new UsageError(`unknown model ${JSON.stringify(name)}; did you mean ${closestModelNames(name).join(', ')}?`);
 }
 
+/** The model options a run's configuration gives. */
+function modelOptionsOf(config: RunConfig) {
+  return {
+    inputShape: [config.imageSize, config.imageSize, config.channels] as [number, number, number],
+    ...(config.widthMultiplier === null ? {} : { widthMultiplier: config.widthMultiplier }),
+    ...(config.groups === null ? {} : { groups: config.groups }),
+    ...(config.dropRate === null ? {} : { dropRate: config.dropRate }),
+  };
+}
+
 function buildModel(config: RunConfig, numClasses: number): tf.LayersModel {
   try {
-    return createModel(config.model, {
-      numClasses,
-      inputShape: [config.imageSize, config.imageSize, config.channels],
-      ...(config.widthMultiplier === null ? {} : { widthMultiplier: config.widthMultiplier }),
-      ...(config.groups === null ? {} : { groups: config.groups }),
-      ...(config.dropRate === null ? {} : { dropRate: config.dropRate }),
-    });
+    return createModel(config.model, { numClasses, ...modelOptionsOf(config) });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/**
+ * What `classify` needs to prepare an image as this run did: the data's fit at the input size,
+ * then the starting weights' normalization (none, for [0, 1] pixels).
+ */
+function runPreprocessing(config: RunConfig, normalization: Preprocessing | null): Preprocessing {
+  return {
+    mean: normalization?.mean ?? [0, 0, 0],
+    std: normalization?.std ?? [1, 1, 1],
+    inputRange: normalization?.inputRange ?? [0, 1],
+    channelOrder: normalization?.channelOrder ?? 'rgb',
+    crop: { resize: config.imageSize, size: config.imageSize, interpolation: 'bilinear' },
+    fit: config.fit,
+    source: normalization ? `netblocks train (${config.fit}), normalized as ${normalization.source}` : `netblocks train (${config.fit})`,
+  };
+}
+
+/** Normalizes every image of `set` in place as `recipe` says (pixels in [0, 1] to the network's input). */
+function normalizeSet(set: ImageSet, recipe: Preprocessing): void {
+  const [height, width, channels] = set.shape;
+  const size = height * width * channels;
+  for (let i = 0; i < set.labels.length; i++) normalizeInPlace({ data: set.images.subarray(i * size, (i + 1) * size), height, width, channels }, recipe);
+}
+
+/** The class names of a run's classifier: the data's, then `class_<i>` for extra outputs. */
+function classLabels(classNames: string[], numClasses: number): string[] {
+  return Array.from({ length: numClasses }, (_, i) => classNames[i] ?? `class_${i}`);
 }
 
 async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
@@ -105,7 +142,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Bad input is reported before anything slow starts (backend, data).
   checkModelName(options.model);
   const fresh = options.resume ? null : resolveRunConfig(runOptions);
-  if (options.data !== 'mnist' && !(await isDirectory(options.data))) {
+  if (!isMnist(options.data) && !(await isDirectory(options.data))) {
     throw new UsageError(`--data: ${options.data} is not a directory (expected 'mnist' or a folder with one sub-folder of images per class)`);
   }
   if (options.resume && !(await hasCheckpoint(outDir))) throw new UsageError(`--resume: ${outDir} has no checkpoint to resume from (no ${CHECKPOINT_POINTER})`);
@@ -137,7 +174,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (numClasses < dataset.classNames.length) {
     throw new UsageError(`\`numClasses\` must be at least the data's ${dataset.classNames.length} classes (got numClasses=${numClasses})`);
   }
-  const model = checkpoint ? checkpoint.model : buildModel(config, numClasses);
+  let model: tf.LayersModel;
+  if (checkpoint) {
+    model = checkpoint.model;
+  } else if (config.pretrained !== null) {
+    const start = await startingPoint(config.model, config.pretrained, numClasses, () => buildModel(config, numClasses), modelOptionsOf(config));
+    log(`fine-tuning ${config.model} from ${start.source}`);
+    model = start.model;
+    setModelCard(model, { labels: classLabels(dataset.classNames, numClasses), preprocessing: runPreprocessing(config, start.normalization) });
+  } else {
+    model = buildModel(config, numClasses);
+    setModelCard(model, { labels: classLabels(dataset.classNames, numClasses), preprocessing: runPreprocessing(config, null) });
+  }
+  // The data as the network takes it: the starting weights' normalization (kept in the model's card, so also on resume).
+  const recipe = modelCard(model).preprocessing;
+  if (recipe) for (const set of [dataset.train, dataset.test]) normalizeSet(set, recipe);
+  const { train: trainSet, validation } = config.valFraction > 0 ? splitValidation(dataset.train, config.valFraction) : { train: dataset.train, validation: null };
   const optimizer = tf.train.adam(config.learningRate);
   // This call's epochs, as they finish (each checkpoint records the whole history).
   const history: EpochRecord[] = [];
@@ -153,15 +205,33 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     const start = checkpoint ? { epoch: checkpoint.state.epoch, step: checkpoint.state.step } : { epoch: 0, step: 0 };
     const previous = (checkpoint?.state.history ?? []) as EpochRecord[];
-    await trainEpochs(model, optimizer, dataset.train, numClasses, start, {
+    const bestDir = path.join(outDir, BEST_DIR);
+    let best = Math.max(-1, ...previous.map((r) => r.valAccuracy ?? -1));
+    await trainEpochs(model, optimizer, trainSet, numClasses, start, {
       epochs: config.epochs,
       batchSize: config.batchSize,
       learningRate: config.learningRate,
       schedule: config.schedule,
       seed: config.seed,
       shift: config.shift,
+      flip: config.flip,
+      randomResizedCrop: config.randomResizedCrop,
+      labelSmoothing: config.labelSmoothing,
+      freezeEpochs: config.freezeEpochs,
+      backboneLrScale: config.backboneLrScale,
+      ...(config.pretrained !== null ? { headVariables: classifierVariables(model) } : {}),
       ...(onBatch ? { onBatch } : {}),
       onEpochEnd: async (record, position) => {
+        if (validation) {
+          const v = await evaluate(model, validation, numClasses);
+          Object.assign(record, { valAccuracy: v.accuracy, valLoss: v.loss });
+          // The best epoch's model, kept before the checkpoint names the epoch (a crash in between re-saves it on resume).
+          if (v.accuracy > best) {
+            best = v.accuracy;
+            await saveModel(model, bestDir);
+          }
+          log(`epoch ${record.epoch}: validation accuracy ${(100 * v.accuracy).toFixed(2)}%${record.frozen ? ' (backbone frozen)' : ''}`);
+        }
         history.push(record);
         await saveCheckpoint(outDir, model, optimizer, { ...position, config: { ...config }, history: [...previous, ...history] });
         await onEpochEnd?.(record);
@@ -180,7 +250,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       classNames: dataset.classNames,
       inputShape: [config.imageSize, config.imageSize, config.channels],
       epochs: config.epochs,
-      trainImages: dataset.train.labels.length,
+      trainImages: trainSet.labels.length,
+      ...(validation ? { validationImages: validation.labels.length, bestValAccuracy: best, bestModelDir: bestDir } : {}),
       ...evaluation,
       trainImagesPerSecond,
       history: [...previous, ...history],

@@ -3,6 +3,6 @@ export type { Classification, Classify, ClassifyOptions, Embed, ImageModelOption
 export type { BrowserImage, ImageDataLike, ImageInput, ImageReader } from './image-input.js';
 export { modelCard, setModelCard } from './model-card.js';
 export type { ModelCard } from './model-card.js';
-export { centerCrop, fitToRecipe, preprocessImage, shorterSideSize } from './preprocess.js';
+export { centerCrop, fitToRecipe, normalizeInPlace, preprocessImage, shorterSideSize, toChannels } from './preprocess.js';
 export { resizeImage } from './resample.js';
 export type { FloatImage, Interpolation } from './resample.js';

@@ -13,12 +13,12 @@ export interface ModelCard {
 
 const KEY = 'netblocks';
 
-/** The card of `model`: its `pretrainedCfg`, else what its saved metadata carries. */
+/** The card of `model`: what `setModelCard` recorded (and model.json restores), else its `pretrainedCfg`. */
 export function modelCard(model: tf.LayersModel): ModelCard {
   const cfg = (model as { pretrainedCfg?: ModelCard }).pretrainedCfg;
   const stored = (model.getUserDefinedMetadata() as Record<string, ModelCard> | undefined)?.[KEY];
-  const preprocessing = cfg?.preprocessing ?? stored?.preprocessing;
-  const labels = cfg?.labels ?? stored?.labels;
+  const preprocessing = stored?.preprocessing ?? cfg?.preprocessing;
+  const labels = stored ? stored.labels : cfg?.labels;
   return { ...(preprocessing ? { preprocessing } : {}), ...(labels ? { labels } : {}) };
 }
 
