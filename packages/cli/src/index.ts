@@ -18,7 +18,7 @@ export type { DecodedImage } from './data/decode.js';
 export { loadDataset } from './data/load.js';
 export type { LoadDatasetOptions } from './data/load.js';
 export { train, BEST_DIR, EVAL_FILE, checkModelName, initTrainingBackend } from './train/run.js';
-export { classifierLayer, classifierVariables, startingPoint } from './train/pretrained.js';
+export { startingPoint } from './train/pretrained.js';
 export type { StartingPoint } from './train/pretrained.js';
 export type { TrainOptions, TrainResult } from './train/run.js';
 export { resolveRunConfig, defaultImageSize, TRAIN_BACKENDS } from './train/config.js';

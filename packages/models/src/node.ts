@@ -8,6 +8,7 @@ import { loadTorchWeights, saveTorchWeights } from './weights/index.js';
 import type { LoadTorchWeightsOptions, SaveTorchWeightsOptions, TorchWeightsReport } from './weights/index.js';
 import { classifyWith, embedWith, type Classify, type Embed } from './classify/classify.js';
 import { nodeImageReader } from './classify/node-decode.js';
+import { fineTuneWith, type FineTuneEpoch, type FineTuneExample, type FineTuneOptions } from './fine-tune/index.js';
 
 /** `loadTorchWeights` on the weights file at `path`: safetensors, or a torch.save `.pth` / `.bin` (told apart by content). */
 export async function loadTorchWeightsFromFile(model: tf.LayersModel, path: string, options?: LoadTorchWeightsOptions): Promise<TorchWeightsReport> {
@@ -44,3 +45,5 @@ export const classify: Classify = ((model, images, options) => classifyWith(node
 /** The pooled features (timm's pre-logits) of each image, `[images, features]`, for retrieval. */
 export const embed: Embed = (model, images, options) => embedWith(nodeImageReader, model, images, options);
 export { decodeImageBytes } from './classify/node-decode.js';
+/** Fine-tunes `model` on labelled images (files, bytes, tensors) in memory: the classifier alone for `freezeEpochs`, then the whole network with a slower backbone. */
+export const fineTune = (model: tf.LayersModel, examples: readonly FineTuneExample[], options?: FineTuneOptions): Promise<FineTuneEpoch[]> => fineTuneWith(nodeImageReader, model, examples, options);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fineTuneStep } from '@netblocks/models';
 import type { ImageSet } from '../data/dataset.js';
 import { flipImage, randomResizedCrop, shiftImage } from './augment.js';
 import { epochSeed, seededPermutation, seededRandom } from './random.js';
@@ -111,24 +112,6 @@ function setLearningRate(optimizer: tf.Optimizer, value: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = value;
 }
 
-/**
- * One optimizer step over every variable, in the model's order: TF.js's Adam keys its moments by
- * position in the gradient map, so every step passes the same variables in the same order. Frozen
- * variables get zero gradients (their moments stay zero, so they do not move); a backbone learning
- * rate below the classifier's scales the backbone's step (Adam's step is proportional to the
- * learning rate, its moments independent of it), which is the update Adam with that rate makes.
- */
-function optimizerStep(optimizer: tf.Optimizer, variables: tf.Variable[], loss: () => tf.Scalar, trainable: (v: tf.Variable) => boolean, backboneScale: number, isHead: (v: tf.Variable) => boolean): tf.Scalar {
-  const { value, grads } = tf.variableGrads(loss, variables.filter(trainable));
-  const ordered: tf.NamedTensorMap = {};
-  for (const v of variables) ordered[v.name] = grads[v.name] ?? tf.zerosLike(v);
-  const scaled = backboneScale === 1 ? [] : variables.filter((v) => trainable(v) && !isHead(v));
-  const before = scaled.map((v) => tf.clone(v));
-  optimizer.applyGradients(ordered);
-  tf.tidy(() => scaled.forEach((v, i) => v.assign(tf.add(before[i] as tf.Tensor, tf.mul(tf.sub(v, before[i] as tf.Tensor), backboneScale)))));
-  tf.dispose([...Object.values(ordered), ...before]);
-  return value;
-}
 
 /**
  * Trains `model` (which outputs logits) with softmax cross-entropy from `start` until
@@ -143,7 +126,6 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
   const totalSteps = steps * options.epochs;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const head = options.headVariables ?? new Set<string>();
-  const isHead = (v: tf.Variable) => head.has(v.name);
   // Without a backbone/head split (or a reason for one) the step is the plain `minimize`.
   const split = head.size > 0 && ((options.freezeEpochs ?? 0) > 0 || (options.backboneLrScale ?? 1) !== 1);
   const records: EpochRecord[] = [];
@@ -170,7 +152,7 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
         correct = tf.keep(tf.sum(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat()) as tf.Scalar);
         return tf.losses.softmaxCrossEntropy(y, logits, undefined, options.labelSmoothing ?? 0) as tf.Scalar;
       };
-      const loss = split ? optimizerStep(optimizer, variables, lossOf, frozen ? isHead : () => true, options.backboneLrScale ?? 1, isHead) : (optimizer.minimize(lossOf, true, variables) as tf.Scalar);
+      const loss = split ? fineTuneStep(optimizer, variables, lossOf, { head, frozen, backboneLrScale: options.backboneLrScale ?? 1 }) : (optimizer.minimize(lossOf, true, variables) as tf.Scalar);
       const [lossValue, correctValue] = await Promise.all([loss.data(), (correct as tf.Scalar).data()]);
       tf.dispose([x, y, loss, correct as tf.Scalar]);
       lossSum += (lossValue[0] as number) * size;

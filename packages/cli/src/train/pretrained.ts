@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { loadModel } from '@netblocks/core/node';
-import { modelCard, type PretrainedModelOptions, type Preprocessing } from '@netblocks/models';
+import { classifierLayer, modelCard, type PretrainedModelOptions, type Preprocessing } from '@netblocks/models';
 import { createPretrainedModel } from '@netblocks/models/node';
 import { UsageError } from '../errors.js';
 
@@ -19,18 +19,12 @@ export interface StartingPoint {
   source: string;
 }
 
-/** The layer that produces the model's output: the classifier a fine-tune replaces and trains from the start. */
-export function classifierLayer(model: tf.LayersModel): tf.layers.Layer {
-  const output = model.outputs[0];
-  if (output === undefined || output.sourceLayer.getClassName() !== 'Dense') {
-    throw new UsageError(`fine-tuning needs a model whose output is a Dense classifier (${model.name} ends in ${output?.sourceLayer.getClassName() ?? 'nothing'})`);
+function usageError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  return output.sourceLayer as tf.layers.Layer;
-}
-
-/** The names of the classifier's variables (what trains while the backbone is frozen). */
-export function classifierVariables(model: tf.LayersModel): Set<string> {
-  return new Set(classifierLayer(model).trainableWeights.map((w) => (w.read() as tf.Variable).name));
 }
 
 /** The saved model directory `source` names: a model directory (`model.json`), or a training run's (its `model/`). */
@@ -47,8 +41,8 @@ function savedModelDir(source: string): string | null {
  * layer for layer; anything that does not is an error naming the layer.
  */
 function copyBackbone(from: tf.LayersModel, into: tf.LayersModel, source: string): void {
-  const skip = classifierLayer(into).name;
-  const sourceSkip = classifierLayer(from).name;
+  const skip = usageError(() => classifierLayer(into).name);
+  const sourceSkip = usageError(() => classifierLayer(from).name);
   const byName = new Map(from.layers.map((layer) => [layer.name, layer]));
   for (const layer of into.layers) {
     if (layer.name === skip || layer.weights.length === 0) continue;

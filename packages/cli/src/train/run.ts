@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@netblocks/core';
 import { saveModel } from '@netblocks/core/node';
-import { closestModelNames, createModel, listModels, modelCard, normalizeInPlace, setModelCard, type Preprocessing } from '@netblocks/models';
+import { classifierVariables, closestModelNames, createModel, listModels, modelCard, normalizeInPlace, setModelCard, type Preprocessing } from '@netblocks/models';
 import type { ImageDataset, ImageSet, SkippedImage } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import { isMnist } from '../data/mnist.js';
@@ -14,7 +14,7 @@ import { CHECKPOINT_POINTER, loadCheckpoint, saveCheckpoint } from './checkpoint
 import { mergeResumeConfig, resolveRunConfig, type RunConfig, type RunOptions, type TrainBackend } from './config.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { trainEpochs, type BatchProgress, type EpochRecord } from './loop.js';
-import { classifierVariables, startingPoint } from './pretrained.js';
+import { startingPoint } from './pretrained.js';
 
 /** Options of `train`: the run (see `RunConfig` for defaults) and where and how it runs. */
 export interface TrainOptions extends RunOptions {
