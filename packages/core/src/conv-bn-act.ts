@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationLayer, checkActivation, type ActivationName } from './activations.js';
+import { DilatedConv2D } from './layers/dilated-conv2d-layer.js';
 import { torchPadding, type PaddingMode } from './math.js';
 
 /** A function from one symbolic tensor to another: the shape of every block builder. */
@@ -102,6 +103,9 @@ export function batchNorm(name: string, args: BatchNormArgs = {}): tf.layers.Lay
 /**
  * conv -> BatchNorm -> activation, Keras functional style, with deterministic layer names.
  * With `padding: 'torch'` the input is zero-padded symmetrically first and the conv is `'valid'`.
+ * The conv is tf.layers.conv2d / depthwiseConv2d; when `dilation > 1` it is core's `DilatedConv2D`
+ * (same weight names and config keys), since the Keras Conv2D cannot train dilated and the Keras
+ * DepthwiseConv2D ignores the dilation.
  */
 export function convBnAct(args: ConvBnActArgs): BlockFn {
   const a = resolveConvBnActArgs(args);
@@ -115,9 +119,12 @@ export function convBnAct(args: ConvBnActArgs): BlockFn {
     useBias: a.useBias,
     name: `${a.name}.0`,
   };
-  const conv = a.depthwise
-    ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: a.depthMultiplier })
-    : tf.layers.conv2d({ ...common, filters: a.filters as number });
+  const conv: tf.layers.Layer =
+    a.dilation > 1
+      ? new DilatedConv2D({ ...common, filters: a.filters ?? undefined, depthwise: a.depthwise, depthMultiplier: a.depthMultiplier })
+      : a.depthwise
+        ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: a.depthMultiplier })
+        : tf.layers.conv2d({ ...common, filters: a.filters as number });
   const bn = a.noBatchNorm ? null : batchNorm(`${a.name}.1`, a);
   const act = a.activation === null || a.activation === 'linear' ? null : activationLayer(a.activation, `${a.name}.2`);
   return (x) => {

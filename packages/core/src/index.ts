@@ -14,6 +14,9 @@ export { checkInitializer, makeInitializer } from './initializers.js';
 export type { InitializerName } from './initializers.js';
 export { batchNorm, convBnAct, resolveConvBnActArgs, torchPad } from './conv-bn-act.js';
 export type { BatchNormArgs, BlockFn, ConvBnActArgs, ResolvedConvBnActArgs } from './conv-bn-act.js';
+export { convolve2d } from './convolve.js';
+export type { ConvPad, Convolve2dArgs, TfExplicitPadding } from './convolve.js';
+export { registerDilatedGradients, spreadKernel } from './dilated-gradients.js';
 export {
   convOutputLength,
   effectiveKernelSize,
@@ -57,5 +60,12 @@ export { CLASS_NAME_PREFIX, registerNetblocksClass } from './registration.js';
 export type { SerializableClass } from './registration.js';
 export { cloneLayer, findRewrites, isContainer, isInputNode, ModelGraph, rewriteModel } from './graph/index.js';
 export type { ClaimsLayers, GraphNode, GraphRewrite, RewriteRule } from './graph/index.js';
-export { ActivationLayer, FusedConv2D, resolveFusedConv2DArgs } from './layers/index.js';
-export type { ActivationLayerArgs, ExplicitPadding2D, FusedConv2DArgs, ResolvedFusedConv2DArgs } from './layers/index.js';
+export { ActivationLayer, DilatedConv2D, FusedConv2D, resolveDilatedConv2DArgs, resolveFusedConv2DArgs } from './layers/index.js';
+export type {
+  ActivationLayerArgs,
+  DilatedConv2DArgs,
+  ExplicitPadding2D,
+  FusedConv2DArgs,
+  ResolvedDilatedConv2DArgs,
+  ResolvedFusedConv2DArgs,
+} from './layers/index.js';

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { applyActivation, checkActivation, fusedActivation, positivePair, type ActivationName, type SizePair } from '@netblocks/core';
-import { dilatedDepthwiseConv2d } from './dilated.js';
+import { checkActivation, convolve2d, positivePair, type ActivationName, type SizePair, type TfExplicitPadding } from '@netblocks/core';
 import { checkPadding, explicitPadding, outputLength, type ConvPadding } from './geometry.js';
 
 /** Options of `depthwiseConv2d` and `separableConv2d`. */
@@ -19,8 +18,6 @@ export interface DepthwiseConv2dOptions {
   activation?: ActivationName | null;
 }
 
-type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
-
 function shapeOf(t: tf.Tensor): string {
   return `[${t.shape.join(', ')}]`;
 }
@@ -35,12 +32,6 @@ function checkBias(fn: string, bias: tf.Tensor1D | null | undefined, channels: n
   }
 }
 
-/** Bias and activation after a conv that was not fused. */
-function finish(y: tf.Tensor4D, bias: tf.Tensor1D | null | undefined, activation: ActivationName): tf.Tensor4D {
-  const biased = bias != null ? tf.add(y, bias) : y;
-  return applyActivation(biased, activation) as tf.Tensor4D;
-}
-
 /**
  * Depthwise convolution, NHWC: every input channel `c` is convolved with its own `m` kernels
  * `filter[:, :, c, q]`, giving output channel `c * m + q` (TF's order; PyTorch's grouped conv with
@@ -48,8 +39,7 @@ function finish(y: tf.Tensor4D, bias: tf.Tensor1D | null | undefined, activation
  *
  * Padding is numeric (no separate pad op): `'torch'` pads `dilation * (k - 1) / 2` zeros on every
  * side, so at stride 2 on an even input the output matches PyTorch, where TF's `'same'` does not.
- * Dilated kernels are differentiable (TF.js's own depthwise gradient rejects dilation > 1), and
- * strides and dilation may both exceed 1.
+ * Strides and dilation may both exceed 1, and dilated kernels train (core's `convolve2d`).
  */
 export function depthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: DepthwiseConv2dOptions = {}): tf.Tensor4D {
   const fn = 'depthwiseConv2d';
@@ -71,16 +61,8 @@ export function depthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: De
   outputLength(fn, 0, x.shape[1], padding, kernelSize, strides, dilation);
   outputLength(fn, 1, x.shape[2], padding, kernelSize, strides, dilation);
   const [[top, bottom], [left, right]] = explicitPadding(padding, [x.shape[1], x.shape[2]], kernelSize, strides, dilation);
-  const pad: ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
-  const bias = options.bias ?? undefined;
-  return tf.tidy(() => {
-    if (dilation[0] > 1 || dilation[1] > 1) return finish(dilatedDepthwiseConv2d(x, filter, strides, pad, dilation), bias, activation);
-    const fused = fusedActivation(activation);
-    // fused.depthwiseConv2d's typings omit explicit padding, which its kernels take (tested on cpu and wasm).
-    const fusedPad = pad as unknown as 'valid';
-    if (fused !== undefined) return tf.fused.depthwiseConv2d({ x, filter, strides, pad: fusedPad, bias, activation: fused });
-    return finish(tf.depthwiseConv2d(x, filter, strides, pad), bias, activation);
-  });
+  const pad: TfExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  return convolve2d({ x, filter, strides, pad, dilations: dilation, bias: options.bias, activation, depthwise: true });
 }
 
 /**
@@ -111,9 +93,6 @@ export function separableConv2d(
   const { strides, padding, dilation } = options;
   return tf.tidy(() => {
     const depthwise = depthwiseConv2d(x, depthwiseFilter, { strides, padding, dilation });
-    const bias = options.bias ?? undefined;
-    const fused = fusedActivation(activation);
-    if (fused !== undefined) return tf.fused.conv2d({ x: depthwise, filter: pointwiseFilter, strides: 1, pad: 'valid', bias, activation: fused });
-    return finish(tf.conv2d(depthwise, pointwiseFilter, 1, 'valid'), bias, activation);
+    return convolve2d({ x: depthwise, filter: pointwiseFilter, pad: 'valid', bias: options.bias, activation });
   });
 }

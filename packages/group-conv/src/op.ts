@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { applyActivation, paddingAmounts, positivePair, type PaddingMode } from '@netblocks/core';
+import { applyActivation, convolve2d, paddingAmounts, positivePair, type PaddingMode } from '@netblocks/core';
 import { chooseStrategy } from './choose-strategy.js';
 import { STRATEGIES, type GroupConvGeometry, type GroupConvStrategy } from './strategies.js';
 
@@ -85,14 +85,11 @@ export function groupConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: GroupC
   }
   return tf.tidy(() => {
     const [, , cg] = filter.shape;
-    if (geo.groups === 1) {
-      return tf.fused.conv2d({ x, filter, strides: geo.strides, pad: geo.pad, dilations: geo.dilations, bias, activation });
-    }
+    const conv = { x, strides: geo.strides, pad: geo.pad, dilations: geo.dilations, bias, activation };
+    if (geo.groups === 1) return convolve2d({ ...conv, filter });
     if (cg === 1 && cout === geo.groups && requested === 'auto') {
       // One input and one output channel per group: exactly a depthwise conv, bias and activation fused.
-      const kernel = tf.reshape(filter, [filter.shape[0], filter.shape[1], cout, 1]) as tf.Tensor4D;
-      // The typings omit explicit padding for the fused depthwise conv; the kernels (cpu, wasm) accept it.
-      return tf.fused.depthwiseConv2d({ x, filter: kernel, strides: geo.strides, pad: geo.pad as 'valid', dilations: geo.dilations, bias, activation });
+      return convolve2d({ ...conv, filter: tf.reshape(filter, [filter.shape[0], filter.shape[1], cout, 1]), depthwise: true });
     }
     const strategy = requested === 'auto' ? chooseStrategy(x.shape, filter.shape, geo, tf.getBackend()) : requested;
     let y: tf.Tensor4D = STRATEGIES[strategy](x, filter, geo);

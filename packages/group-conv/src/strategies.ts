@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { convolve2d } from '@netblocks/core';
 
 /**
  * The ways to compute a grouped convolution from the kernels TF.js has (it has no grouped conv):
@@ -26,7 +27,7 @@ export function splitGroupConv(x: tf.Tensor4D, filter: tf.Tensor4D, geo: GroupCo
   return tf.tidy((): tf.Tensor4D => {
     const xs = tf.split(x, geo.groups, 3);
     const ws = tf.split(filter, geo.groups, 3);
-    const ys = xs.map((xg, g) => tf.conv2d(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, geo.strides, geo.pad, 'NHWC', geo.dilations));
+    const ys = xs.map((xg, g) => convolve2d({ x: xg as tf.Tensor4D, filter: ws[g] as tf.Tensor4D, strides: geo.strides, pad: geo.pad, dilations: geo.dilations }));
     return tf.concat(ys, 3) as tf.Tensor4D;
   });
 }
@@ -49,7 +50,7 @@ export function blockDiagonalKernel(filter: tf.Tensor4D, groups: number): tf.Ten
 }
 
 export function blockDiagonalGroupConv(x: tf.Tensor4D, filter: tf.Tensor4D, geo: GroupConvGeometry): tf.Tensor4D {
-  return tf.tidy(() => tf.conv2d(x, blockDiagonalKernel(filter, geo.groups), geo.strides, geo.pad, 'NHWC', geo.dilations));
+  return tf.tidy(() => convolve2d({ x, filter: blockDiagonalKernel(filter, geo.groups), strides: geo.strides, pad: geo.pad, dilations: geo.dilations }));
 }
 
 /**
@@ -70,7 +71,7 @@ export function depthwiseGroupConv(x: tf.Tensor4D, filter: tf.Tensor4D, geo: Gro
   return tf.tidy(() => {
     const [, , cg, cout] = filter.shape;
     const og = cout / geo.groups;
-    const y = tf.depthwiseConv2d(x, depthwiseKernel(filter, geo.groups), geo.strides, geo.pad, 'NHWC', geo.dilations);
+    const y = convolve2d({ x, filter: depthwiseKernel(filter, geo.groups), strides: geo.strides, pad: geo.pad, dilations: geo.dilations, depthwise: true });
     if (cg === 1) return y; // one input per group: the depthwise conv is the grouped conv
     const [n, h, w] = y.shape;
     // Channels of y are ordered (group, input-in-group, output-in-group): sum out the middle axis.

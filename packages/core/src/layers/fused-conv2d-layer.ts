@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { applyActivation, checkActivation, fusedActivation, type ActivationName } from '../activations.js';
+import { checkActivation, type ActivationName } from '../activations.js';
+import { convolve2d } from '../convolve.js';
 import { convOutputLength, positivePair, type AxisPadding, type SizePair } from '../math.js';
 import { convMacs, type MacsReporter } from '../profile/macs.js';
 
@@ -71,7 +72,8 @@ export function resolveFusedConv2DArgs(args: FusedConv2DArgs): ResolvedFusedConv
  * The inference form of pad -> conv (or depthwise conv) -> BatchNorm -> activation: one TF.js fused
  * kernel (`tf.fused.conv2d` / `tf.fused.depthwiseConv2d`) with explicit padding, bias and, where
  * TF.js fuses it (linear, relu, relu6, elu, sigmoid), the activation; other activations (swish, gelu,
- * ...) follow as element-wise ops. `optimizeForInference` builds it; its weights are `kernel` (HWIO,
+ * ...) follow as element-wise ops (all through `convolve2d`, so a dilated one trains too).
+ * `optimizeForInference` builds it; its weights are `kernel` (HWIO,
  * or `[kh, kw, Cin, multiplier]` when depthwise) and `bias`.
  */
 export class FusedConv2D extends tf.layers.Layer implements MacsReporter {
@@ -129,19 +131,8 @@ export class FusedConv2D extends tf.layers.Layer implements MacsReporter {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D | undefined;
       if (x === undefined || this.kernel === null || this.bias === null) throw new Error(`${OWNER} ${this.name}: call() needs one input and a built layer`);
       const { strides, dilationRate, depthwise, activation } = this.resolved;
-      const fused = fusedActivation(activation);
-      const args = {
-        x,
-        filter: this.kernel.read() as tf.Tensor4D,
-        strides,
-        pad: this.pad,
-        dilations: dilationRate,
-        bias: this.bias.read(),
-        activation: fused ?? 'linear',
-      };
-      // TF.js' depthwise op takes explicit padding at run time (conv_util) though its typings omit it.
-      const y = depthwise ? tf.fused.depthwiseConv2d(args as unknown as Parameters<typeof tf.fused.depthwiseConv2d>[0]) : tf.fused.conv2d(args);
-      return fused === undefined ? applyActivation(y, activation) : y;
+      const filter = this.kernel.read() as tf.Tensor4D;
+      return convolve2d({ x, filter, strides, pad: this.pad, dilations: dilationRate, bias: this.bias.read() as tf.Tensor1D, activation, depthwise });
     });
   }
 
