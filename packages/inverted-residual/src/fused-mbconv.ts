@@ -17,9 +17,9 @@ const FN = 'fusedMBConv';
 
 /**
  * Fused-MBConv (Tan & Le 2021, EfficientNetV2, fig. 2): the MBConv's 1x1 expansion and kxk
- * depthwise conv replaced by one regular kxk conv, stride s -> BN -> act -> optional SE (timm) ->
- * 1x1 projection -> BN (linear). At t = 1 the block is the kxk conv -> BN -> act alone, with the
- * output width. Residual (after an optional drop path) only at stride 1 with `inChannels ==
+ * depthwise conv replaced by one regular kxk conv, stride s or dilation d -> BN -> act -> optional
+ * SE (timm) -> 1x1 projection -> BN (linear). At t = 1 the block is the kxk conv -> BN -> act
+ * alone, with the output width. Residual (after an optional drop path) only at stride 1 with `inChannels ==
  * outChannels`. Options as `invertedResidual`'s.
  */
 export function fusedMBConv(args: FusedMBConvArgs): BlockFn {
@@ -29,6 +29,9 @@ export function fusedMBConv(args: FusedMBConvArgs): BlockFn {
   const outChannels = positiveInteger(FN, 'outChannels', args.outChannels);
   const strides = positiveInteger(FN, 'strides', args.strides ?? 1);
   const kernelSize = positiveInteger(FN, 'kernelSize', args.kernelSize ?? 3);
+  const dilation = positiveInteger(FN, 'dilation', args.dilation ?? 1);
+  // TF.js's conv2d takes a stride or a dilation above 1, not both (timm's builders never ask for both).
+  if (strides > 1 && dilation > 1) throw new Error(`${FN}: \`strides\` and \`dilation\` cannot both exceed 1 (got strides=${strides}, dilation=${dilation})`);
   const expanded = expandedWidth(FN, inChannels, args.expandRatio, args.expandDivisor ?? null);
   const activation = checkActivation(args.activation ?? 'swish');
   const padding = args.padding ?? 'torch';
@@ -50,12 +53,13 @@ export function fusedMBConv(args: FusedMBConvArgs): BlockFn {
   const dropPathRate = checkDropRate(args.dropPathRate ?? 0, 'dropPathRate');
 
   const convName = n(relative.conv) as string;
-  const pad = padding === 'torch' ? torchPad(`${convName}.pad`, kernelSize) : (x: tf.SymbolicTensor) => x;
+  const pad = padding === 'torch' ? torchPad(`${convName}.pad`, kernelSize, dilation) : (x: tf.SymbolicTensor) => x;
   const conv = tf.layers.conv2d({
     name: convName,
     filters: hasExpansion ? expanded : outChannels,
     kernelSize,
     strides,
+    dilationRate: dilation,
     padding: padding === 'same' ? 'same' : 'valid',
     useBias: false,
   });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationLayer, batchNorm, checkActivation, torchPad, type ActivationName, type BatchNormArgs, type BlockFn } from '@netblocks/core';
+import { NetblocksDepthwiseConv2D } from '@netblocks/depthwise-sep';
 import { seReducedChannels, type SeOptions } from '@netblocks/se-block';
 import { blockSe, chain, checkInputChannels, expandedWidth, positiveInteger, seWidthOf } from './block-parts.js';
 import { INVERTED_RESIDUAL_NAMING, type InvertedResidualLayerNames, type InvertedResidualNamingName } from './naming.js';
@@ -19,6 +20,9 @@ export interface InvertedResidualArgs extends BatchNormArgs {
   kernelSize?: number;
   /** Stride of the depthwise conv. Default 1. */
   strides?: number;
+  /** Dilation of the depthwise conv (timm's `dilation`, which its builders use for output strides
+   * below 32); torch padding grows to `dilation * (k - 1) / 2`. Default 1. */
+  dilation?: number;
   /** Activation after the expansion and the depthwise conv (never after the projection). Default `'relu6'`. */
   activation?: ActivationName;
   /**
@@ -101,10 +105,10 @@ export function planInvertedResidual(args: InvertedResidualArgs): InvertedResidu
 /**
  * The inverted residual with linear bottleneck (Sandler et al. 2018, MobileNetV2) and its
  * EfficientNet form, MBConv (Tan & Le 2019): 1x1 expansion -> BN -> act (absent at t = 1) ->
- * kxk depthwise, stride s -> BN -> act -> optional squeeze-and-excitation -> 1x1 projection ->
- * BN, with no activation (the "linear bottleneck"). The input is added back only at stride 1 with
- * `inChannels == outChannels` (REFERENCE.md trap 9), after an optional drop path on the branch.
- * Convs have no bias; padding is PyTorch's unless `padding: 'same'`.
+ * kxk depthwise, stride s (dilation d) -> BN -> act -> optional squeeze-and-excitation -> 1x1
+ * projection -> BN, with no activation (the "linear bottleneck"). The input is added back only at
+ * stride 1 with `inChannels == outChannels` (REFERENCE.md trap 9), after an optional drop path on
+ * the branch. Convs have no bias; padding is PyTorch's unless `padding: 'same'`.
  */
 export function invertedResidual(args: InvertedResidualArgs): BlockFn {
   const plan = planInvertedResidual(args);
@@ -112,6 +116,7 @@ export function invertedResidual(args: InvertedResidualArgs): BlockFn {
   const activation = checkActivation(args.activation ?? 'relu6');
   const kernelSize = positiveInteger(FN, 'kernelSize', args.kernelSize ?? 3);
   const strides = args.strides ?? 1;
+  const dilation = positiveInteger(FN, 'dilation', args.dilation ?? 1);
   const padding = args.padding ?? 'torch';
   if (padding !== 'torch' && padding !== 'same') {
     throw new Error(`invertedResidual: \`padding\` must be 'torch' or 'same' (got padding=${JSON.stringify(padding)})`);
@@ -121,8 +126,14 @@ export function invertedResidual(args: InvertedResidualArgs): BlockFn {
   const expand = plan.hasExpansion
     ? [conv1x1(names.expandConv as string, plan.expandedChannels), batchNorm(names.expandBn as string, args), act(names.expandAct)]
     : [];
-  const pad = padding === 'torch' ? torchPad(`${names.dwConv}.pad`, kernelSize) : (x: tf.SymbolicTensor) => x;
-  const dwConv = tf.layers.depthwiseConv2d({ name: names.dwConv, kernelSize, strides, padding: padding === 'same' ? 'same' : 'valid', useBias: false });
+  // TF.js's Keras DepthwiseConv2D ignores `dilationRate` (its call passes no dilations), so a
+  // dilated depthwise conv is depthwise-sep's layer, which pads inside; undilated blocks keep the
+  // stock layer and its `.pad` layer, as saved models and weight maps know them.
+  const pad = padding === 'torch' && dilation === 1 ? torchPad(`${names.dwConv}.pad`, kernelSize) : (x: tf.SymbolicTensor) => x;
+  const dwConv =
+    dilation === 1
+      ? tf.layers.depthwiseConv2d({ name: names.dwConv, kernelSize, strides, padding: padding === 'same' ? 'same' : 'valid', useBias: false })
+      : new NetblocksDepthwiseConv2D({ name: names.dwConv, kernelSize, strides, dilationRate: dilation, padding, useBias: false });
   const depthwise = [dwConv, batchNorm(names.dwBn, args), act(names.dwAct)];
   const naming = INVERTED_RESIDUAL_NAMING[args.names ?? 'torchvision-mobilenetv2'];
   const se =

@@ -42,6 +42,8 @@ export interface ReferenceBlock {
   projectBn: string;
   kernelSize: number;
   strides: number;
+  /** Dilation of the depthwise conv, computed as an undilated conv with the spread kernel. Default 1. */
+  dilation?: number;
   activation: (t: tf.Tensor) => tf.Tensor;
   seActivation?: (t: tf.Tensor) => tf.Tensor;
   residual: boolean;
@@ -59,9 +61,11 @@ export function referenceBlock(x: tf.Tensor4D, w: WeightsByLayer, b: ReferenceBl
     tf.batchNorm(y, get(name, 2) as tf.Tensor1D, get(name, 3) as tf.Tensor1D, get(name, 1) as tf.Tensor1D, get(name, 0) as tf.Tensor1D, b.epsilon);
   let y: tf.Tensor = x;
   if (b.expandConv && b.expandBn) y = b.activation(bn(tf.conv2d(y as tf.Tensor4D, get(b.expandConv, 0) as tf.Tensor4D, 1, 'valid'), b.expandBn));
-  const p = (b.kernelSize - 1) / 2;
+  const d = b.dilation ?? 1;
+  const p = (d * (b.kernelSize - 1)) / 2;
   const padded = tf.pad(y as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]]);
-  y = b.activation(bn(tf.depthwiseConv2d(padded, get(b.dwConv, 0) as tf.Tensor4D, b.strides, 'valid'), b.dwBn));
+  const dwKernel = d === 1 ? (get(b.dwConv, 0) as tf.Tensor4D) : spreadTaps(get(b.dwConv, 0) as tf.Tensor4D, d);
+  y = b.activation(bn(tf.depthwiseConv2d(padded, dwKernel, b.strides, 'valid'), b.dwBn));
   if (b.se) {
     const [n, h, wd, c] = y.shape as [number, number, number, number];
     const pooled = tf.div(tf.sum(y, [1, 2]), h * wd) as tf.Tensor2D;
@@ -77,3 +81,16 @@ export function referenceBlock(x: tf.Tensor4D, w: WeightsByLayer, b: ReferenceBl
 
 export const swish = (t: tf.Tensor): tf.Tensor => tf.mul(t, tf.sigmoid(t));
 export const relu6 = (t: tf.Tensor): tf.Tensor => tf.minimum(tf.relu(t), 6);
+
+/**
+ * The undilated kernel a dilated one stands for, written out tap by tap: `[kh, kw, ...]` becomes
+ * `[d(kh-1)+1, d(kw-1)+1, ...]` with tap `(i, j)` at `(d i, d j)` and zeros between (the definition
+ * of a dilated conv, independent of the library's own kernel spreading).
+ */
+export function spreadTaps(kernel: tf.Tensor4D, d: number): tf.Tensor4D {
+  const [kh, kw, a, b] = kernel.shape;
+  const source = kernel.bufferSync();
+  const out = tf.buffer([d * (kh - 1) + 1, d * (kw - 1) + 1, a, b], 'float32');
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) out.set(source.get(i, j, p, q), d * i, d * j, p, q);
+  return out.toTensor() as tf.Tensor4D;
+}

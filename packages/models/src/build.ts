@@ -38,6 +38,11 @@ export function resolveModelOptions<C>(
   const padding = options.padding ?? 'torch';
   if (padding !== 'torch' && padding !== 'same') fail(name, `\`padding\` must be 'torch' or 'same' (got padding=${JSON.stringify(padding)})`);
   if (options.bnEpsilon !== undefined && !(options.bnEpsilon > 0)) fail(name, `\`bnEpsilon\` must be positive (got bnEpsilon=${options.bnEpsilon})`);
+  const outputStride = options.outputStride ?? 32;
+  if (outputStride !== 8 && outputStride !== 16 && outputStride !== 32) fail(name, `\`outputStride\` must be 8, 16 or 32 (got outputStride=${JSON.stringify(outputStride)})`);
+  if (outputStride !== 32 && !family.supportsOutputStride) {
+    fail(name, `\`outputStride\` must be 32 for the ${family.family} family: its reference architecture has no dilated output stride (got outputStride=${outputStride})`);
+  }
   return {
     numClasses,
     includeTop,
@@ -49,6 +54,7 @@ export function resolveModelOptions<C>(
     bnEpsilon: options.bnEpsilon ?? variant.bnEpsilon ?? family.bnEpsilon,
     features: options.features ?? false,
     outIndices: options.outIndices,
+    outputStride,
   };
 }
 

@@ -46,6 +46,13 @@ export interface ModelOptions {
   features?: boolean;
   /** Which stage feature maps to return with `features` (indices into `featureInfo`). Default all. */
   outIndices?: number[];
+  /**
+   * Stride of the last feature map (timm's `output_stride`): 16 or 8 replace the stride of the last
+   * one or two downsampling stages by dilation, as segmentation backbones do; same weights and
+   * parameter count. Only the families whose timm architecture takes it (ResNet, ResNeXt,
+   * SE-ResNet, SE-ResNeXt, MobileNetV1, MobileNetV2, EfficientNet, RepVGG); 32 elsewhere. Default 32.
+   */
+  outputStride?: 8 | 16 | 32;
   /** Family knob: channel width multiplier (MobileNetV1/V2, EfficientNet's width coefficient). Default the variant's. */
   widthMultiplier?: number;
   /** Family knob: groups (ResNeXt's cardinality, RepVGG's grouped layers, ShuffleNet V1's groups). Default the variant's. */
@@ -67,6 +74,7 @@ export interface ResolvedModelOptions {
   bnEpsilon: number | undefined;
   features: boolean;
   outIndices: number[] | undefined;
+  outputStride: 8 | 16 | 32;
 }
 
 /** One multi-scale feature map: its channels and its stride relative to the input. */
@@ -135,6 +143,8 @@ export interface FamilyDefinition<Config> {
   knobs?: Partial<Record<KnobName, (config: Config, value: number) => Config>>;
   /** Whether the family has stochastic depth (`dropPathRate`). */
   supportsDropPath?: boolean;
+  /** Whether the family takes `outputStride` 16 and 8 (where timm's architecture has `output_stride`). */
+  supportsOutputStride?: boolean;
   /** Builds the feature extractor on `input`. */
   backbone(input: tf.SymbolicTensor, config: Config, options: ResolvedModelOptions): Backbone;
   /** A family-specific classifier (VGG's FC stack, SqueezeNet's conv head); default pool -> dropout -> dense `fc`. */

@@ -12,6 +12,8 @@ export interface ConvLayerInfo {
   kernelSize: number;
   /** Its stride, the same on both axes. */
   strides: number;
+  /** Its dilation, the same on both axes (1 for DepthwiseConv2D, whose TF.js call ignores it). */
+  dilation: number;
   /** Channel groups: 1 for Conv2D, the input channels for DepthwiseConv2D. */
   groups: number;
   /** Zero padding it applies itself on every side, or null when that depends on the input size
@@ -33,16 +35,18 @@ function squareValue(v: ConfigValue | undefined): number | null {
 }
 
 /** Per-side padding of a `'valid'`, `'same'` or `'torch'` conv with an odd square kernel, or null when it depends on the input. */
-function paddingOf(mode: ConfigValue | undefined, kernelSize: number, strides: number): number | null {
+function paddingOf(mode: ConfigValue | undefined, kernelSize: number, strides: number, dilation: number): number | null {
   if (mode === 'valid' || kernelSize === 1) return 0;
   if (kernelSize % 2 === 0) return null;
-  if (mode === 'torch' || (mode === 'same' && strides === 1)) return (kernelSize - 1) / 2;
+  if (mode === 'torch' || (mode === 'same' && strides === 1)) return (dilation * (kernelSize - 1)) / 2;
   return null;
 }
 
 /**
- * Describes `layer` when it is a linear (no activation), undilated, channels-last 2-D conv with a
- * square odd kernel and equal strides (what BN folding and branch fusion can handle), else null.
+ * Describes `layer` when it is a linear (no activation), channels-last 2-D conv with a square odd
+ * kernel, equal strides and equal dilations (what BN folding and branch fusion can handle), else
+ * null. A dilated DepthwiseConv2D is not described: TF.js's layer ignores its `dilationRate`, so
+ * what it computes and what its config says differ.
  */
 export function describeConv(layer: tf.layers.Layer): ConvLayerInfo | null {
   const className = layer.getClassName();
@@ -51,14 +55,15 @@ export function describeConv(layer: tf.layers.Layer): ConvLayerInfo | null {
   const config = layer.getConfig();
   const kernelSize = squareValue(config['kernelSize']);
   const strides = squareValue(config['strides']);
-  if (kernelSize === null || strides === null || squareValue(config['dilationRate'] ?? 1) !== 1) return null;
+  const dilation = squareValue(config['dilationRate'] ?? 1);
+  if (kernelSize === null || strides === null || dilation === null || (type === 'depthwiseConv2d' && dilation !== 1)) return null;
   if ((config['activation'] ?? 'linear') !== 'linear' || (config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') return null;
   const [kernel, bias] = layer.getWeights() as [tf.Tensor4D, tf.Tensor1D | undefined];
   let groups = 1;
   if (type === 'groupConv2d') groups = (layer as GroupConv2D).resolved.groups;
   else if (type === 'depthwiseConv2d') groups = kernel.shape[2];
   else if (config['groups'] !== undefined && config['groups'] !== 1) return null;
-  return { layer, type, kernelSize, strides, groups, ownPadding: paddingOf(config['padding'], kernelSize, strides), kernel, bias };
+  return { layer, type, kernelSize, strides, dilation, groups, ownPadding: paddingOf(config['padding'], kernelSize, strides, dilation), kernel, bias };
 }
 
 /** Per-side padding of a channels-last `ZeroPadding2D` that pads all four sides equally, else null. */

@@ -13,6 +13,10 @@ export interface RepVGGBlockArgs extends BatchNormArgs {
   outChannels: number;
   /** Stride of the 3x3 and the 1x1 conv. Default 1. */
   strides?: number;
+  /** Dilation of the 3x3 conv (timm's `RepVggBlock` with `output_stride` 16 / 8), padded
+   * `dilation` on every side; the 1x1 conv and the identity are not dilated (a 1x1 tap is the
+   * centre either way). Not together with a stride above 1. Default 1. */
+  dilation?: number;
   /** Groups of the 3x3 and the 1x1 conv (RepVGG-g2/g4); must divide both channel counts. Default 1. */
   groups?: number;
   /**
@@ -45,6 +49,9 @@ export function resolveRepVGGBlockArgs(args: RepVGGBlockArgs): ResolvedRepVGGBlo
   const inChannels = positiveInt('inChannels', args.inChannels);
   const outChannels = positiveInt('outChannels', args.outChannels);
   const strides = positiveInt('strides', args.strides ?? 1);
+  const dilation = positiveInt('dilation', args.dilation ?? 1);
+  // TF.js's conv2d takes a stride or a dilation above 1, not both.
+  if (strides > 1 && dilation > 1) throw new Error(`repvggBlock: \`strides\` and \`dilation\` cannot both exceed 1 (got strides=${strides}, dilation=${dilation})`);
   const groups = positiveInt('groups', args.groups ?? 1);
   if (inChannels % groups !== 0 || outChannels % groups !== 0) {
     throw new Error(`repvggBlock: \`groups\` must divide \`inChannels\` and \`outChannels\` (got inChannels=${inChannels}, outChannels=${outChannels}, groups=${groups})`);
@@ -65,6 +72,7 @@ export function resolveRepVGGBlockArgs(args: RepVGGBlockArgs): ResolvedRepVGGBlo
     inChannels,
     outChannels,
     strides,
+    dilation,
     groups,
     padding,
     deploy: args.deploy ?? false,
@@ -80,11 +88,12 @@ export function hasIdentityBranch(args: { inChannels: number; outChannels: numbe
 }
 
 /** A conv without activation: plain Conv2D when ungrouped (`'valid'` after the pad layer, or
- * `'same'`), GroupConv2D otherwise (which pads as PyTorch itself). */
+ * `'same'`), GroupConv2D otherwise (which pads as PyTorch itself). Only the 3x3 convs are dilated. */
 function conv(a: ResolvedRepVGGBlockArgs, name: string, kernelSize: number, useBias: boolean): tf.layers.Layer {
   const { outChannels: filters, strides, groups, padding } = a;
-  if (groups > 1) return new GroupConv2D({ name, filters, kernelSize, strides, groups, padding, useBias });
-  return tf.layers.conv2d({ name, filters, kernelSize, strides, useBias, padding: padding === 'same' ? 'same' : 'valid' });
+  const dilationRate = kernelSize > 1 ? a.dilation : 1;
+  if (groups > 1) return new GroupConv2D({ name, filters, kernelSize, strides, dilationRate, groups, padding, useBias });
+  return tf.layers.conv2d({ name, filters, kernelSize, strides, dilationRate, useBias, padding: padding === 'same' ? 'same' : 'valid' });
 }
 
 const applyLayer = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor =>
@@ -92,15 +101,15 @@ const applyLayer = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTe
 
 /**
  * The RepVGG block (Ding et al. 2021, fig. 2), Keras functional style. Training form:
- * `ReLU(BN(conv3x3(x)) + BN(conv1x1(x)) + BN(x))`, the identity branch only when
- * `inChannels == outChannels` and stride 1, convs without bias. Deploy form
+ * `ReLU(BN(conv3x3(x)) + BN(conv1x1(x)) + BN(x))` (the 3x3 conv optionally dilated), the identity
+ * branch only when `inChannels == outChannels` and stride 1, convs without bias. Deploy form
  * (`deploy: true`, or what `reparameterize` makes of the training form): `ReLU(conv3x3(x) + b)`.
  */
 export function repvggBlock(args: RepVGGBlockArgs): BlockFn {
   const a = resolveRepVGGBlockArgs(args);
   const { name } = a;
   // The pad feeds the 3x3 conv only; the 1x1 conv reads x unpadded (PyTorch's padding_11 = 0).
-  const pad = a.padding === 'torch' && a.groups === 1 ? torchPad(`${name}.pad`, 3) : (x: tf.SymbolicTensor) => x;
+  const pad = a.padding === 'torch' && a.groups === 1 ? torchPad(`${name}.pad`, 3, a.dilation) : (x: tf.SymbolicTensor) => x;
   const attention = a.attention?.(`${name}.se`, a.outChannels) ?? ((x: tf.SymbolicTensor) => x);
   const relu = activationLayer('relu', `${name}.nonlinearity`);
   const checkInput = (x: tf.SymbolicTensor): void => {

@@ -40,9 +40,11 @@ function commonPrefix(names: readonly string[]): string {
 /**
  * Rule: an Add whose inputs are all `BN(conv(x))` or `BN(x)` branches of the same tensor `x` (the
  * RepVGG block, and any block of that shape: ACNet/DBB-style kxk + 1x1 + identity), with convs of
- * one stride and one group count, odd kernels read with centred padding `(k-1)/2`, and no
- * intermediate used elsewhere. It becomes one conv of the largest kernel, with bias, configured as
- * that branch's conv, reading what that conv read (its pad layer stays), named
+ * one stride and one group count, odd kernels read with centred padding `d(k-1)/2`, the larger
+ * kernels of one dilation d (a 1x1 fits any), and no intermediate used elsewhere. It becomes one
+ * conv of the largest kernel, with bias, configured as that branch's conv (dilation included: the
+ * 1x1 and identity taps go to the centre of the dilated kernel, where they read the same pixel),
+ * reading what that conv read (its pad layer stays), named
  * `${prefix}.rbr_reparam` after the layers' common name prefix (the official deploy name).
  */
 export const repvggRule: ReparameterizationRule = (layer, graph) => {
@@ -59,11 +61,19 @@ export const repvggRule: ReparameterizationRule = (layer, graph) => {
   const convs = branches.filter((b): b is Extract<Branch, { kind: 'conv' }> => b.kind === 'conv');
   const primary = convs.reduce<(typeof convs)[number] | undefined>((best, b) => (best && best.conv.kernelSize >= b.conv.kernelSize ? best : b), undefined);
   if (primary === undefined) return null;
-  const { strides, groups, kernelSize } = primary.conv;
+  const { strides, groups, kernelSize, dilation } = primary.conv;
   const source = (branches[0] as Branch).source;
   const sameSource = branches.every((b) => b.source.id === source.id);
+  // Each kernel must be centred (padding d(k-1)/2) and sit on the fused kernel's grid: a smaller
+  // kernel padded around its centre only lands on the dilated taps when it has the same dilation,
+  // or is 1x1 (its one tap is the centre at any dilation).
   const aligned = convs.every(
-    (b) => b.conv.type !== 'depthwiseConv2d' && b.conv.strides === strides && b.conv.groups === groups && b.padding === (b.conv.kernelSize - 1) / 2,
+    (b) =>
+      b.conv.type !== 'depthwiseConv2d' &&
+      b.conv.strides === strides &&
+      b.conv.groups === groups &&
+      (b.conv.kernelSize === 1 || b.conv.dilation === dilation) &&
+      b.padding === (b.conv.dilation * (b.conv.kernelSize - 1)) / 2,
   );
   const channels = primary.conv.kernel.shape[3];
   const identityFits = strides === 1 && source.shape[3] === channels;

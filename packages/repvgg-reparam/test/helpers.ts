@@ -49,12 +49,27 @@ export function naiveGroupConv(x: tf.Tensor4D, kernel: tf.Tensor4D, groups: numb
   return outs.length === 1 ? (outs[0] as tf.Tensor4D) : tf.concat(outs, 3);
 }
 
-/** The training-form block in inference mode from its layers' weights, written out branch by branch. */
-export function naiveRepVGGBlock(model: tf.LayersModel, name: string, x: tf.Tensor4D, groups: number, strides: number): tf.Tensor {
+/**
+ * The undilated kernel a dilated one stands for, tap by tap: `[kh, kw, ...]` becomes
+ * `[d(kh-1)+1, d(kw-1)+1, ...]` with tap `(i, j)` at `(d i, d j)`, zeros between (the definition of
+ * a dilated conv).
+ */
+export function spreadTaps(kernel: tf.Tensor4D, d: number): tf.Tensor4D {
+  const [kh, kw, a, b] = kernel.shape;
+  const source = kernel.bufferSync();
+  const out = tf.buffer([d * (kh - 1) + 1, d * (kw - 1) + 1, a, b], 'float32');
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) out.set(source.get(i, j, p, q), d * i, d * j, p, q);
+  return out.toTensor() as tf.Tensor4D;
+}
+
+/** The training-form block in inference mode from its layers' weights, written out branch by branch
+ * (a dilated 3x3 as the undilated conv with the spread kernel, padded `dilation`). */
+export function naiveRepVGGBlock(model: tf.LayersModel, name: string, x: tf.Tensor4D, groups: number, strides: number, dilation = 1): tf.Tensor {
   const kernelOf = (layer: string) => model.getLayer(layer).getWeights()[0] as tf.Tensor4D;
   const bnOf = (layer: string) => batchNormParamsOf(model.getLayer(layer));
+  const dense = dilation === 1 ? kernelOf(`${name}.rbr_dense.conv`) : spreadTaps(kernelOf(`${name}.rbr_dense.conv`), dilation);
   let sum = tf.add(
-    naiveBatchNorm(naiveGroupConv(x, kernelOf(`${name}.rbr_dense.conv`), groups, strides, 1), bnOf(`${name}.rbr_dense.bn`)),
+    naiveBatchNorm(naiveGroupConv(x, dense, groups, strides, dilation), bnOf(`${name}.rbr_dense.bn`)),
     naiveBatchNorm(naiveGroupConv(x, kernelOf(`${name}.rbr_1x1.conv`), groups, strides, 0), bnOf(`${name}.rbr_1x1.bn`)),
   );
   if (model.layers.some((l) => l.name === `${name}.rbr_identity`)) sum = tf.add(sum, naiveBatchNorm(x, bnOf(`${name}.rbr_identity`)));

@@ -139,7 +139,7 @@ describe('repvggBlock', () => {
     expect(() => blockModel({ ...base, inChannels: 8 }, 4) && repvggBlock(base)(tf.input({ shape: [4, 4, 6] }))).toThrow(
       'the input must be NHWC with `inChannels` channels (got inChannels=8, input shape [null,4,4,6])',
     );
-    expect(resolveRepVGGBlockArgs(base)).toEqual({ ...base, strides: 1, groups: 1, padding: 'torch', deploy: false, epsilon: 1e-5, momentum: 0.9, attention: null });
+    expect(resolveRepVGGBlockArgs(base)).toEqual({ ...base, strides: 1, dilation: 1, groups: 1, padding: 'torch', deploy: false, epsilon: 1e-5, momentum: 0.9, attention: null });
   });
 
   it('leaks no tensors when run', () => {

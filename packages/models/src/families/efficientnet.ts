@@ -4,6 +4,7 @@ import { invertedResidual, scaleDepth, scaleWidth } from '@netblocks/inverted-re
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions, VariantInfo } from '../types.js';
 import { torchvisionPreprocessing } from '../weights/preprocessing.js';
+import { dilateStages } from './output-stride.js';
 
 /** Compound-scaling coefficients of one EfficientNet (Tan & Le, eq. 3 and Table 1's B0 scaled). */
 export interface EfficientNetConfig {
@@ -29,6 +30,9 @@ const FEATURE_STAGES = new Set([0, 1, 2, 4, 6]);
  * torchvision's layout and names: `features.0` (stem conv-BN-SiLU), `features.{1..7}.{i}` (MBConv:
  * `block.0..3`, `stochastic_depth`), `features.8` (1x1 head conv to 4x the last stage's width),
  * `classifier.1`. Drop-path grows linearly with the block index up to `dropPathRate`.
+ * `outputStride` as timm's `EfficientNetBuilder` (its efficientnet_b* take it): at 16, features.6.0
+ * runs at stride 1 and the depthwise convs after it are dilated 2; at 8, features.4.0 and
+ * features.6.0 give up their strides (dilation 2 from features.4.1, 4 from features.6.1).
  */
 export function efficientNetBackbone(input: tf.SymbolicTensor, config: EfficientNetConfig, options: ResolvedModelOptions): Backbone {
   const width = (c: number) => scaleWidth(c, config.widthCoefficient);
@@ -38,16 +42,18 @@ export function efficientNetBackbone(input: tf.SymbolicTensor, config: Efficient
   let x = convBnAct({ name: 'features.0', filters: width(32), kernelSize: 3, strides: 2, activation: 'swish', ...common })(input);
   const taps: Backbone['taps'] = [];
   let blockId = 0;
-  let reduction = 2;
-  stages.forEach(({ t, k, s, cin, cout, n }, stage) => {
-    for (let i = 0; i < n; i++) {
+  const plan = dilateStages(stages.map((stage) => stage.n), stages.map((stage) => stage.s), options.outputStride, 2);
+  stages.forEach(({ t, k, cin, cout, n }, stage) => {
+    const blocks = plan[stage] ?? [];
+    blocks.forEach(({ strides, dilation }, i) => {
       x = invertedResidual({
         name: `features.${stage + 1}.${i}`,
         inChannels: i === 0 ? cin : cout,
         outChannels: cout,
         expandRatio: t,
         kernelSize: k,
-        strides: i === 0 ? s : 1,
+        strides,
+        dilation,
         activation: 'swish',
         se: { reduced: { ratio: 0.25, of: 'input' } },
         expandDivisor: 8,
@@ -55,8 +61,8 @@ export function efficientNetBackbone(input: tf.SymbolicTensor, config: Efficient
         names: 'torchvision-efficientnet',
         ...common,
       })(x);
-    }
-    reduction *= s;
+    });
+    const reduction = blocks[n - 1]?.reduction as number;
     if (FEATURE_STAGES.has(stage)) taps.push({ name: `features.${stage + 1}.${n - 1}`, channels: cout, reduction, tensor: x });
   });
   const last = stages[stages.length - 1]?.cout as number;
@@ -91,6 +97,7 @@ export const efficientNet: FamilyDefinition<EfficientNetConfig> = {
   preprocessing: torchvisionPreprocessing(256, 224, 'bicubic', 'torchvision EfficientNet_B*_Weights.IMAGENET1K_V1 transforms'),
   bnEpsilon: 1e-5,
   supportsDropPath: true,
+  supportsOutputStride: true,
   minInputSize: () => 32,
   backbone: efficientNetBackbone,
   knobs: { widthMultiplier: (config, widthCoefficient) => ({ ...config, widthCoefficient }) },

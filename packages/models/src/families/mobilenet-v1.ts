@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationLayer, batchNorm, makeDivisible, torchPad } from '@netblocks/core';
-import { mobilenetV1Block } from '@netblocks/depthwise-sep';
+import { mobilenetV1Block, NetblocksDepthwiseConv2D } from '@netblocks/depthwise-sep';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 import { timmPreprocessing } from '../weights/preprocessing.js';
+import { dilateStages } from './output-stride.js';
 
 /** MobileNetV1 at one width multiplier (Howard et al., Table 1). */
 export interface MobileNetV1Config {
@@ -19,7 +20,31 @@ const STAGES = [
   [1024, 2, 2],
 ] as const;
 
-/** timm's names: `conv_stem`, `bn1` (+ `bn1.act`), `blocks.{stage}.{i}`; the head is the last block. */
+/**
+ * timm's MobileNetV1 block (ReLU6) at stride 1 with a dilated depthwise conv, as `mobilenetV1Block`
+ * builds it (the same layers and names; depthwise-sep's block takes no dilation yet): `conv_dw`
+ * dilated `dilation` and padded so on every side.
+ */
+function dilatedMobileNetV1Block(args: { name: string; filters: number; dilation: number; padding: 'torch' | 'same'; epsilon: number | undefined }) {
+  const { name } = args;
+  const act = (n: string) => activationLayer('relu6', `${name}.${n}.act`);
+  const layers = [
+    new NetblocksDepthwiseConv2D({ name: `${name}.conv_dw`, kernelSize: 3, dilationRate: args.dilation, padding: args.padding, useBias: false }),
+    batchNorm(`${name}.bn1`, args),
+    act('bn1'),
+    tf.layers.conv2d({ name: `${name}.conv_pw`, filters: args.filters, kernelSize: 1, useBias: false }),
+    batchNorm(`${name}.bn2`, args),
+    act('bn2'),
+  ];
+  return (x: tf.SymbolicTensor) => layers.reduce((y, layer) => layer.apply(y) as tf.SymbolicTensor, x);
+}
+
+/**
+ * timm's names: `conv_stem`, `bn1` (+ `bn1.act`), `blocks.{stage}.{i}`; the head is the last block.
+ * `outputStride` as timm's `EfficientNetBuilder` (which `mobilenetv1_*` takes with `features_only`):
+ * at 16, blocks.4.0 runs at stride 1 and blocks.4.1 has dilation 2; at 8, blocks.3.0 and blocks.4.0
+ * give up their strides (dilation 2 from blocks.3.1, blocks.4.0 at 2, blocks.4.1 at 4).
+ */
 export function mobilenetV1Backbone(input: tf.SymbolicTensor, config: MobileNetV1Config, options: ResolvedModelOptions): Backbone {
   const width = (c: number) => makeDivisible(c * config.widthMultiplier, 8);
   const torch = options.padding === 'torch';
@@ -31,20 +56,14 @@ export function mobilenetV1Backbone(input: tf.SymbolicTensor, config: MobileNetV
   // timm's MobileNetV1 uses ReLU6 (its `_gen_mobilenet_v1` default), where the paper says ReLU.
   x = activationLayer('relu6', 'bn1.act').apply(x) as tf.SymbolicTensor;
   const taps: Backbone['taps'] = [];
-  let reduction = 2;
-  STAGES.forEach(([channels, blocks, stride], stage) => {
-    for (let i = 0; i < blocks; i++) {
-      x = mobilenetV1Block({
-        activation: 'relu6',
-        name: `blocks.${stage}.${i}`,
-        filters: width(channels),
-        strides: i === 0 ? stride : 1,
-        padding: options.padding,
-        epsilon: options.bnEpsilon,
-      })(x);
-    }
-    reduction *= stride;
-    taps.push({ name: `blocks.${stage}.${blocks - 1}.bn2.act`, channels: width(channels), reduction, tensor: x });
+  const plan = dilateStages(STAGES.map((row) => row[1]), STAGES.map((row) => row[2]), options.outputStride, 2);
+  STAGES.forEach(([channels, blocks], stage) => {
+    const stageBlocks = plan[stage] ?? [];
+    stageBlocks.forEach(({ strides, dilation }, i) => {
+      const args = { name: `blocks.${stage}.${i}`, filters: width(channels), padding: options.padding, epsilon: options.bnEpsilon };
+      x = (dilation === 1 ? mobilenetV1Block({ ...args, strides, activation: 'relu6' }) : dilatedMobileNetV1Block({ ...args, dilation }))(x);
+    });
+    taps.push({ name: `blocks.${stage}.${blocks - 1}.bn2.act`, channels: width(channels), reduction: stageBlocks[blocks - 1]?.reduction as number, tensor: x });
   });
   return { output: x, taps };
 }
@@ -59,6 +78,7 @@ export const mobilenetV1: FamilyDefinition<MobileNetV1Config> = {
   preprocessing: timmPreprocessing(224, 0.875, 'bicubic', 'inception', 'timm mobilenetv1_100.ra4_e3600_r224_in1k'),
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
+  supportsOutputStride: true,
   backbone: mobilenetV1Backbone,
   knobs: { widthMultiplier: (_config, widthMultiplier) => ({ widthMultiplier }) },
   classifier: pooledClassifier({ pool: 'global_pool', dropout: 'head_drop', fc: 'classifier' }),

@@ -4,6 +4,7 @@ import { invertedResidual } from '@netblocks/inverted-residual';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 import { timmPreprocessing } from '../weights/preprocessing.js';
+import { dilateStages } from './output-stride.js';
 
 /** MobileNetV2 at one width multiplier (Sandler et al., Table 2). */
 export interface MobileNetV2Config {
@@ -28,7 +29,12 @@ function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor): tf.SymbolicTensor 
   return layer.apply(x) as tf.SymbolicTensor;
 }
 
-/** timm's names: `conv_stem`, `bn1`, `blocks.{stage}.{i}` (`conv_pw`, `bn1`, `conv_dw`, ...), `conv_head`, `bn2`. */
+/**
+ * timm's names: `conv_stem`, `bn1`, `blocks.{stage}.{i}` (`conv_pw`, `bn1`, `conv_dw`, ...), `conv_head`, `bn2`.
+ * `outputStride` as timm's `EfficientNetBuilder`: at 16, blocks.5.0 runs at stride 1 and the blocks
+ * after it have depthwise dilation 2; at 8, blocks.3.0 and blocks.5.0 give up their strides (dilation
+ * 2 from blocks.3.1, 4 from blocks.5.1; blocks.5.0 itself at 2).
+ */
 export function mobilenetV2Backbone(input: tf.SymbolicTensor, config: MobileNetV2Config, options: ResolvedModelOptions): Backbone {
   const width = (c: number) => makeDivisible(c * config.widthMultiplier, 8);
   const torch = options.padding === 'torch';
@@ -38,16 +44,18 @@ export function mobilenetV2Backbone(input: tf.SymbolicTensor, config: MobileNetV
   x = apply(activationLayer('relu6', 'bn1.act'), apply(bn('bn1'), x));
   const taps: Backbone['taps'] = [];
   let inChannels = stem;
-  let reduction = 2;
-  SETTINGS.forEach(([t, c, n, s], stage) => {
+  const plan = dilateStages(SETTINGS.map((row) => row[2]), SETTINGS.map((row) => row[3]), options.outputStride, 2);
+  SETTINGS.forEach(([t, c, n], stage) => {
     const out = width(c);
-    for (let i = 0; i < n; i++) {
+    const blocks = plan[stage] ?? [];
+    blocks.forEach(({ strides, dilation }, i) => {
       x = invertedResidual({
         name: `blocks.${stage}.${i}`,
         inChannels,
         outChannels: out,
         expandRatio: t,
-        strides: i === 0 ? s : 1,
+        strides,
+        dilation,
         activation: 'relu6',
         padding: options.padding,
         epsilon: options.bnEpsilon,
@@ -55,8 +63,8 @@ export function mobilenetV2Backbone(input: tf.SymbolicTensor, config: MobileNetV
         expandDivisor: 8,
       })(x);
       inChannels = out;
-    }
-    reduction *= s;
+    });
+    const reduction = blocks[n - 1]?.reduction as number;
     if (FEATURE_STAGES.has(stage)) taps.push({ name: `blocks.${stage}.${n - 1}`, channels: out, reduction, tensor: x });
   });
   // The last conv is widened only for multipliers above 1.
@@ -80,6 +88,7 @@ export const mobilenetV2: FamilyDefinition<MobileNetV2Config> = {
   preprocessing: timmPreprocessing(224, 0.875, 'bicubic', 'imagenet', 'timm mobilenetv2_100.ra_in1k'),
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
+  supportsOutputStride: true,
   backbone: mobilenetV2Backbone,
   knobs: { widthMultiplier: (_config, widthMultiplier) => ({ widthMultiplier }) },
   classifier: pooledClassifier({ pool: 'global_pool', dropout: 'head_drop', fc: 'classifier' }),

@@ -3,6 +3,7 @@ import { repvggBlock } from '@netblocks/repvgg-reparam';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 import { timmPreprocessing } from '../weights/preprocessing.js';
+import { dilateStages } from './output-stride.js';
 
 /** One RepVGG (Ding et al., Table 2): blocks per stage, width multipliers a (stages 0-3) and b (stage 4), grouped layers. */
 export interface RepVGGConfig {
@@ -16,7 +17,13 @@ export interface RepVGGConfig {
 const A = [1, 2, 4, 14, 1] as const;
 const B = [1, 4, 6, 16, 1] as const;
 
-/** Official names: `stage0`, `stage1.0`, ..., `stage4.0`; each block `rbr_dense`, `rbr_1x1`, `rbr_identity`. */
+/**
+ * Official names: `stage0`, `stage1.0`, ..., `stage4.0`; each block `rbr_dense`, `rbr_1x1`, `rbr_identity`.
+ * `outputStride` as timm's byobnet (`repvgg_*` take it): at 16, stage4 runs at stride 1 and its 3x3
+ * convs after the first block are dilated 2 (A and B have one block there: nothing is dilated); at 8,
+ * stage3 also runs at stride 1, its blocks after the first dilated 2, stage4's first block 2, the rest 4.
+ * The first block of a dilated stage reads at the previous rate (byobnet's `first_dilation`).
+ */
 export function repvggBackbone(input: tf.SymbolicTensor, config: RepVGGConfig, options: ResolvedModelOptions): Backbone {
   const { blocks, a, b } = config;
   const widths = [Math.min(64, Math.floor(64 * a)), Math.floor(64 * a), Math.floor(128 * a), Math.floor(256 * a), Math.floor(512 * b)];
@@ -24,25 +31,28 @@ export function repvggBackbone(input: tf.SymbolicTensor, config: RepVGGConfig, o
   let x = input;
   let inChannels = input.shape[3] as number;
   let layerIndex = 0;
+  const plan = dilateStages(blocks, [2, 2, 2, 2, 2], options.outputStride, 1);
   blocks.forEach((count, stage) => {
     const outChannels = widths[stage] as number;
-    for (let i = 0; i < count; i++) {
+    const stageBlocks = plan[stage] ?? [];
+    stageBlocks.forEach(({ strides, dilation }, i) => {
       // The grouped layers are the even global block indices 2..26 (stage0's block is 0).
       const grouped = config.groups > 1 && layerIndex % 2 === 0 && layerIndex >= 2 && layerIndex <= 26;
       x = repvggBlock({
         name: stage === 0 ? 'stage0' : `stage${stage}.${i}`,
         inChannels,
         outChannels,
-        strides: i === 0 ? 2 : 1,
+        strides,
+        dilation,
         groups: grouped ? config.groups : 1,
         padding: options.padding,
         epsilon: options.bnEpsilon,
       })(x);
       inChannels = outChannels;
       layerIndex++;
-    }
+    });
     const last = stage === 0 ? 'stage0' : `stage${stage}.${count - 1}`;
-    taps.push({ name: `${last}.nonlinearity`, channels: outChannels, reduction: 2 ** (stage + 1), tensor: x });
+    taps.push({ name: `${last}.nonlinearity`, channels: outChannels, reduction: stageBlocks[count - 1]?.reduction as number, tensor: x });
   });
   return { output: x, taps };
 }
@@ -63,6 +73,7 @@ export const repvgg: FamilyDefinition<RepVGGConfig> = {
   preprocessing: timmPreprocessing(224, 0.875, 'bilinear', 'imagenet', 'official RepVGG ImageNet evaluation'),
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
+  supportsOutputStride: true,
   backbone: repvggBackbone,
   knobs: {
     groups: (config, groups) => {

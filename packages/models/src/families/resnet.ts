@@ -4,6 +4,8 @@ import { resnextBottleneck, type BranchAttention } from '@netblocks/group-conv';
 import { seAttention } from '@netblocks/se-block';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 import { TORCHVISION_V1 } from '../weights/preprocessing.js';
+import { dilateStages } from './output-stride.js';
+import { dilatedBottleneck } from './resnet-dilated.js';
 
 /** One ResNet/ResNeXt: blocks per stage, cardinality C, width per group d (torchvision's `groups`, `width_per_group`). */
 export interface ResNetConfig {
@@ -28,29 +30,35 @@ function stem(input: tf.SymbolicTensor, options: ResolvedModelOptions): tf.Symbo
   return [act, pool.apply(torch ? torchPad('maxpool.pad', 3)(act) : act) as tf.SymbolicTensor];
 }
 
+/**
+ * With `outputStride` 16 (8), layer4 (layer3 and layer4) run at stride 1 and their 3x3 convs are
+ * dilated 2 (2, then 4), except each such stage's first block, which reads at the previous stage's
+ * rate (timm's `make_blocks`: `first_dilation=prev_dilation`); the downsample stays a 1x1 conv.
+ */
 export function resnetBackbone(input: tf.SymbolicTensor, config: ResNetConfig, options: ResolvedModelOptions): Backbone {
   const [act, pooled] = stem(input, options) as [tf.SymbolicTensor, tf.SymbolicTensor];
   const taps: Backbone['taps'] = [{ name: 'relu', channels: 64, reduction: 2, tensor: act }];
   let x = pooled;
   let inChannels = 64;
-  config.layers.forEach((blocks, stage) => {
+  dilateStages(config.layers, [1, 2, 2, 2], options.outputStride, 4).forEach((stageBlocks, stage) => {
     const planes = STAGE_PLANES[stage] as number;
-    for (let b = 0; b < blocks; b++) {
-      const name = `layer${stage + 1}.${b}`;
-      x = resnextBottleneck({
-        name,
+    stageBlocks.forEach(({ strides, dilation }, b) => {
+      const args = {
+        name: `layer${stage + 1}.${b}`,
         inChannels,
         planes,
         cardinality: config.cardinality,
         baseWidth: config.baseWidth,
-        strides: b === 0 && stage > 0 ? 2 : 1,
+        strides,
         attention: config.attention,
         padding: options.padding,
         epsilon: options.bnEpsilon,
-      })(x);
+      };
+      x = (dilation === 1 ? resnextBottleneck(args) : dilatedBottleneck({ ...args, dilation }))(x);
       inChannels = planes * 4;
-    }
-    taps.push({ name: `layer${stage + 1}.${blocks - 1}.act3`, channels: inChannels, reduction: 4 * 2 ** stage, tensor: x });
+    });
+    const last = stageBlocks.length - 1;
+    taps.push({ name: `layer${stage + 1}.${last}.act3`, channels: inChannels, reduction: stageBlocks[last]?.reduction as number, tensor: x });
   });
   return { output: x, taps };
 }
@@ -64,6 +72,7 @@ export const resnet: FamilyDefinition<ResNetConfig> = {
   preprocessing: TORCHVISION_V1,
   bnEpsilon: 1e-5,
   minInputSize: () => 32,
+  supportsOutputStride: true,
   backbone: resnetBackbone,
   knobs: { groups: (config, cardinality) => ({ ...config, cardinality }) },
   variants: {

@@ -55,6 +55,8 @@ export const xception: FamilyDefinition<XceptionConfig> = {
   preprocessing: timmPreprocessing(299, 0.8975, 'bicubic', 'inception', 'timm legacy_xception.tf_in1k'),
   bnEpsilon: 1e-5,
   minInputSize: () => 71,
+  // No `supportsOutputStride`: timm's legacy_xception has no output_stride (only its aligned
+  // Xception41/65/71, another architecture, does).
   backbone: xceptionBackbone,
   variants: {
     xception: { config: {}, inputSize: 299, reference: { totalParams: 22_910_480, trainableParams: 22_855_952, macs: 8.357e9 } },
