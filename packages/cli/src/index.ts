@@ -3,7 +3,7 @@ export type { MnistOptions } from './data/mnist.js';
 export { imageCount, labelCounts, limitPerClass, selectImages } from './data/dataset.js';
 export { splitValidation } from './data/validation.js';
 export type { ImageDataset, ImageSet, SkippedImage } from './data/dataset.js';
-export { fitImage, fitImageSet, resizeBilinear } from './data/resize.js';
+export { fitImage, fitImageSet } from './data/resize.js';
 export type { FitMode } from './data/resize.js';
 export { trainEpochs, stepsPerEpoch } from './train/loop.js';
 export type { BatchProgress, EpochRecord, LoopOptions, LoopPosition } from './train/loop.js';

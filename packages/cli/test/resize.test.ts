@@ -1,20 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, expectTensorsClose } from '@netblocks/test-utils';
 import { describe, expect, it } from 'vitest';
-import { fitImage, fitImageSet, resizeBilinear } from '../src/index.js';
+import { fitImage, fitImageSet } from '../src/index.js';
 import { shiftImage } from '../src/train/augment.js';
 
 useBackend('cpu');
 
 describe('fitting images to the model input', () => {
-  it('resizes bilinearly as TF does with half-pixel centres (up and down)', () => {
+  it("upscales as TF's bilinear resize with half-pixel centres; downscales antialiased (every pixel counts)", () => {
     const src = tf.randomUniform([7, 5, 3]) as tf.Tensor3D;
     const data = src.dataSync() as Float32Array;
-    for (const [h, w] of [[12, 9], [3, 2], [7, 5]] as const) {
-      const ours = tf.tensor3d(resizeBilinear(data, [7, 5, 3], h, w), [h, w, 3]);
+    for (const [h, w] of [[12, 9], [7, 5], [14, 10]] as const) {
+      const ours = tf.tensor3d(fitImage(data, [7, 5, 3], [h, w, 3], 'resize'), [h, w, 3]);
       const reference = tf.image.resizeBilinear(src, [h, w], false, true);
       expectTensorsClose(ours, reference, 1e-5);
     }
+    // Halving a 1-pixel checkerboard: TF's bilinear samples between two pixels; the antialiased filter averages.
+    const board = Float32Array.from({ length: 8 * 8 }, (_, i) => (Math.floor(i / 8) + i) % 2);
+    for (const v of fitImage(board, [8, 8, 1], [4, 4, 1], 'resize').slice(5, 7)) expect(v).toBeCloseTo(0.5, 5);
   });
 
   it('pads a 28x28 digit to 32x32 centred, values untouched', () => {

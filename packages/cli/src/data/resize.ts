@@ -1,3 +1,4 @@
+import { fitToRecipe, resizeImage, toChannels } from '@netblocks/models';
 import type { ImageSet } from './dataset.js';
 
 /** How an image meets the model's input size: `resize` scales it (bilinear); `pad` centres it on a
@@ -5,74 +6,18 @@ import type { ImageSet } from './dataset.js';
 export type FitMode = 'resize' | 'pad';
 
 /**
- * Bilinear resampling of one HWC image with half-pixel centres (TF's `resizeBilinear` with
- * `halfPixelCenters: true`, PyTorch's `align_corners=False`).
+ * One HWC image brought to `[outH, outW, outC]` by `fit` and channel conversion, with
+ * @netblocks/models' resampling (PIL's antialiased bilinear filter, as `classify` prepares images
+ * for a model this package trained; upscaling it equals TF's half-pixel bilinear resize).
  */
-export function resizeBilinear(src: Float32Array, [h, w, c]: readonly [number, number, number], outH: number, outW: number): Float32Array {
-  const out = new Float32Array(outH * outW * c);
-  if (h === outH && w === outW) {
-    out.set(src);
-    return out;
+export function fitImage(src: Float32Array, [h, w, c]: readonly [number, number, number], [outH, outW, outC]: readonly [number, number, number], fit: FitMode): Float32Array {
+  const image = toChannels({ data: src, height: h, width: w, channels: c }, outC as 1 | 3);
+  if (outH !== outW) {
+    if (fit === 'pad') throw new Error(`fitImage: 'pad' fits square inputs only (got ${outH}x${outW})`);
+    return resizeImage(image, outH, outW, 'bilinear').data;
   }
-  const sy = h / outH;
-  const sx = w / outW;
-  for (let y = 0; y < outH; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), h - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, h - 1);
-    const dy = fy - y0;
-    for (let x = 0; x < outW; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), w - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, w - 1);
-      const dx = fx - x0;
-      for (let k = 0; k < c; k++) {
-        const a = src[(y0 * w + x0) * c + k] as number;
-        const b = src[(y0 * w + x1) * c + k] as number;
-        const d = src[(y1 * w + x0) * c + k] as number;
-        const e = src[(y1 * w + x1) * c + k] as number;
-        out[(y * outW + x) * c + k] = (a * (1 - dx) + b * dx) * (1 - dy) + (d * (1 - dx) + e * dx) * dy;
-      }
-    }
-  }
-  return out;
-}
-
-/** Centres one HWC image on a zero canvas of `outH` x `outW` (it must fit). */
-function padCentered(src: Float32Array, [h, w, c]: readonly [number, number, number], outH: number, outW: number): Float32Array {
-  const out = new Float32Array(outH * outW * c);
-  const top = Math.floor((outH - h) / 2);
-  const left = Math.floor((outW - w) / 2);
-  for (let y = 0; y < h; y++) out.set(src.subarray(y * w * c, (y + 1) * w * c), ((top + y) * outW + left) * c);
-  return out;
-}
-
-/** Converts one HWC image between 1 channel (grey) and 3 (RGB); grey is ITU-R BT.601 luma. */
-export function convertChannels(src: Float32Array, pixels: number, from: number, to: number): Float32Array {
-  if (from === to) return src;
-  const out = new Float32Array(pixels * to);
-  for (let p = 0; p < pixels; p++) {
-    if (from === 1) out.fill(src[p] as number, p * to, (p + 1) * to);
-    else out[p] = 0.299 * (src[p * from] as number) + 0.587 * (src[p * from + 1] as number) + 0.114 * (src[p * from + 2] as number);
-  }
-  return out;
-}
-
-/** One HWC image brought to `[outH, outW, outC]` by `fit` and channel conversion. */
-export function fitImage(src: Float32Array, shape: readonly [number, number, number], [outH, outW, outC]: readonly [number, number, number], fit: FitMode): Float32Array {
-  const [h, w, c] = shape;
-  let sized: Float32Array;
-  if (fit === 'pad' && h <= outH && w <= outW) {
-    sized = padCentered(src, shape, outH, outW);
-  } else if (fit === 'pad') {
-    // Too large to pad: scale down keeping the aspect ratio, then pad.
-    const scale = Math.min(outH / h, outW / w);
-    const [sh, sw] = [Math.max(1, Math.round(h * scale)), Math.max(1, Math.round(w * scale))];
-    sized = padCentered(resizeBilinear(src, shape, sh, sw), [sh, sw, c], outH, outW);
-  } else {
-    sized = resizeBilinear(src, shape, outH, outW);
-  }
-  return convertChannels(sized, outH * outW, c, outC);
+  const fitted = fitToRecipe(image, { crop: { resize: outH, size: outH, interpolation: 'bilinear' }, fit });
+  return fitted.data === src ? src.slice() : fitted.data;
 }
 
 /** Every image of `set` brought to `shape` (see `fitImage`); a set already of that shape is returned as is. */
