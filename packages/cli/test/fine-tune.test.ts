@@ -21,10 +21,14 @@ const root = mkdtempSync(join(tmpdir(), 'netblocks-fine-tune-'));
 const fixtures = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/test/fixtures/pretrained');
 const fixture = (name: string) => readFileSync(join(fixtures, name));
 const saved = { ...process.env };
+const TORCHVISION_FILE = 'shufflenetv2_x0.5_c10-2166d2dd6b.pth';
 let hub: HubServer;
 
 beforeAll(async () => {
-  hub = await startHubServer({ 'netblocks-fixtures/mobilenetv1_025.c10': { 'config.json': fixture('mobilenetv1_025.c10/config.json'), 'model.safetensors': fixture('mobilenetv1_025.c10/model.safetensors') } });
+  hub = await startHubServer(
+    { 'netblocks-fixtures/mobilenetv1_025.c10': { 'config.json': fixture('mobilenetv1_025.c10/config.json'), 'model.safetensors': fixture('mobilenetv1_025.c10/model.safetensors') } },
+    { [TORCHVISION_FILE]: fixture(TORCHVISION_FILE) },
+  );
   Object.assign(process.env, { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: join(root, 'hub'), TORCH_HOME: join(root, 'torch') });
   delete process.env.HF_HUB_OFFLINE;
 });
@@ -108,9 +112,10 @@ describe('fine-tuning a model netblocks train saved (digits 0-4 -> 5-9)', () => 
   });
 });
 
-describe('fine-tuning a published checkpoint (the loopback Hub)', () => {
+describe('fine-tuning a published checkpoint (the loopback Hub and file server)', () => {
+  const data = join(root, 'shapes');
+
   it('loads the backbone from hub:<repo> with a new head for the folder classes and trains on the checkpoint preprocessing', async () => {
-    const data = join(root, 'shapes');
     for (const [name, fill] of [['dark', 40], ['light', 220]] as const) {
       mkdirSync(join(data, name), { recursive: true });
       for (let i = 0; i < 4; i++) {
@@ -132,6 +137,16 @@ describe('fine-tuning a published checkpoint (the loopback Hub)', () => {
     const stem = reference.layers.find((l) => l.weights.length > 0) as tf.layers.Layer;
     expect(same(result.model.getLayer(stem.name).getWeights()[0]?.dataSync() as Float32Array, stem.getWeights()[0]?.dataSync() as Float32Array)).toBe(true);
     reference.dispose();
+    result.model.dispose();
+  });
+
+  it("loads torchvision's release file by URL (the sha256 prefix in its name checked)", async () => {
+    const outDir = join(root, 'url-tune');
+    const url = `${hub.files}/models/${TORCHVISION_FILE}`;
+    const result = await train({ model: 'shufflenet_v2_x0_5', data, imageSize: 32, pretrained: url, freezeEpochs: 1, epochs: 1, batchSize: 4, valFraction: 0.25, backend: 'wasm', outDir });
+    expect(modelCard(result.model)).toMatchObject({ labels: ['dark', 'light'], preprocessing: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } });
+    // torch.hub's cache layout under TORCH_HOME.
+    expect(readFileSync(join(root, 'torch', 'hub', 'checkpoints', TORCHVISION_FILE)).length).toBe(fixture(TORCHVISION_FILE).length);
     result.model.dispose();
   });
 });
