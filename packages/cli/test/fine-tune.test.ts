@@ -103,6 +103,12 @@ describe('fine-tuning a model netblocks train saved (digits 0-4 -> 5-9)', () => 
     const text = await runMain('classify', join(tuned, 'model'), digit, '--topk', '2');
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/digit\.png\n +[5-9] +\d+\.\d+ %\n +[5-9] +\d+\.\d+ %\n/);
+    const json = await runMain('classify', join(tuned, 'model'), digit, digit, '--topk', '5', '--json');
+    const parsed = JSON.parse(json.stdout) as { image: string; classes: { label: string; index: number; probability: number }[] }[];
+    expect(parsed.map((p) => p.image)).toEqual([digit, digit]);
+    expect(parsed[0]?.classes.map((c) => c.label)).toEqual(top.map((t) => t.label));
+    expect(parsed[0]?.classes.reduce((sum, c) => sum + c.probability, 0)).toBeCloseTo(1, 5);
+    expect((await runMain('classify', join(tuned, 'model'))).code).toBe(1);
   });
 
   it('refuses weights that do not fit, naming the option', async () => {
