@@ -112,15 +112,27 @@ describe('fineTune on a checkpoint with a new head', () => {
     model.dispose();
   });
 
-  it('unfrozen, the backbone trains too (BatchNorm statistics included)', async () => {
-    const model = await load(2);
-    const before = snapshot(model);
-    const history = await fineTune(model, examples, { epochs: 1, freezeEpochs: 0, batchSize: 6 });
-    expect(history[0]).toMatchObject({ frozen: false });
-    expect(Number.isFinite(history[0]?.loss)).toBe(true);
-    const moved = [...snapshot(model)].filter(([name, values]) => !equal(values, before.get(name))).map(([name]) => name);
-    expect(moved.length).toBeGreaterThan(before.size / 2);
-    model.dispose();
+  it("unfrozen, the backbone trains; BatchNorm's statistics stay (batchNorm 'inference', the default) or move ('train')", async () => {
+    const movedBy = async (batchNorm: 'inference' | 'train') => {
+      const model = await load(2);
+      const before = snapshot(model);
+      const history = await fineTune(model, examples, { epochs: 1, freezeEpochs: 0, batchSize: 6, batchNorm });
+      expect(history[0]).toMatchObject({ frozen: false });
+      expect(Number.isFinite(history[0]?.loss)).toBe(true);
+      const moved = [...snapshot(model)].filter(([name, values]) => !equal(values, before.get(name))).map(([name]) => name);
+      const bn = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+      model.dispose();
+      // A BatchNormalization layer's weights: gamma, beta, then the moving mean and variance.
+      return { moved: new Set(moved), bn: bn.map((l) => l.name), total: before.size };
+    };
+    const frozenStats = await movedBy('inference');
+    expect(frozenStats.moved.size).toBeGreaterThan(frozenStats.total / 3);
+    for (const name of frozenStats.bn) {
+      expect(frozenStats.moved.has(`${name}#0`), `${name} gamma`).toBe(true);
+      expect(frozenStats.moved.has(`${name}#2`) || frozenStats.moved.has(`${name}#3`), `${name} statistics`).toBe(false);
+    }
+    const trained = await movedBy('train');
+    for (const name of trained.bn) expect(trained.moved.has(`${name}#2`), `${name} moving mean`).toBe(true);
   });
 
   it('learns the images: the loss falls, the training accuracy reaches 100 %', async () => {
@@ -134,7 +146,8 @@ describe('fineTune on a checkpoint with a new head', () => {
     const preprocessing = { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], inputRange: [0, 1], channelOrder: 'rgb', crop: { resize: 24, size: 24, interpolation: 'bilinear' }, source: 'test' } as const;
     setModelCard(model, { labels: ['a', 'b'], preprocessing: { ...preprocessing, mean: [...preprocessing.mean], std: [...preprocessing.std], inputRange: [0, 1] } });
     const losses: number[] = [];
-    const history = await fineTune(model, examples, { epochs: 25, freezeEpochs: 2, batchSize: 6, learningRate: 1e-2, backboneLrScale: 0.5, seed: 3, onStep: (p) => losses.push(p.loss) });
+    // This net's BatchNorm has never seen data: it learns its statistics ('train').
+    const history = await fineTune(model, examples, { epochs: 25, freezeEpochs: 2, batchSize: 6, learningRate: 1e-2, backboneLrScale: 0.5, batchNorm: 'train', seed: 3, onStep: (p) => losses.push(p.loss) });
     expect(history.slice(0, 3).map((h) => h.frozen)).toEqual([true, true, false]);
     expect(losses.at(-1) as number).toBeLessThan((losses[0] as number) / 2);
     expect(history.at(-1)?.accuracy).toBe(1);
@@ -146,6 +159,7 @@ describe('fineTune on a checkpoint with a new head', () => {
     await expect(fineTune(model, [{ image: path.join(classifyDir, 'wide.png'), label: 2 }])).rejects.toThrow("`examples[0].label` must be a class index below the model's 2 outputs (got examples[0].label=2)");
     await expect(fineTune(model, examples, { freezeEpochs: 9, epochs: 2 })).rejects.toThrow('`freezeEpochs` must be an integer from 0 to the epochs (got freezeEpochs=9)');
     await expect(fineTune(model, [])).rejects.toThrow('`examples` must be at least one image');
+    await expect(fineTune(model, examples, { batchNorm: 'frozen' as 'train' })).rejects.toThrow("`batchNorm` must be 'inference' or 'train' (got batchNorm=\"frozen\")");
     model.dispose();
   });
 });

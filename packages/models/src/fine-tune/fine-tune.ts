@@ -1,8 +1,8 @@
 // Fine-tuning on images held in memory (a page's dropped files, a handful of photos in Node): each
 // image is prepared once with the model's preprocessing, then Adam trains the new classifier alone
 // for `freezeEpochs` (the backbone frozen, BatchNorm in inference mode) and then the whole network,
-// the backbone at `backboneLrScale` of the learning rate. `netblocks train` does the same on
-// folders, with checkpoints.
+// the backbone at `backboneLrScale` of the learning rate (BatchNorm as `batchNorm` says).
+// `netblocks train` does the same on folders, with checkpoints.
 
 import * as tf from '@tensorflow/tfjs';
 import { readImages, type ImageInput, type ImageReader } from '../classify/image-input.js';
@@ -35,7 +35,15 @@ export interface FineTuneOptions {
   labelSmoothing?: number;
   /** Mirror each image left to right with probability 1/2. Default true. */
   flip?: boolean;
-  /** Seed of the shuffling and the flips. Default 0. */
+  /**
+   * BatchNorm once the backbone trains: `'inference'` (the default) keeps its running statistics and
+   * normalizes with them (and turns dropout off), as Keras advises for fine-tuning on little data —
+   * batch statistics of a few images, or of a batch of one class, wipe out what tells the classes
+   * apart; `'train'` uses and updates the batch statistics, as timm's training does on large sets.
+   * While the backbone is frozen it is always in inference mode.
+   */
+  batchNorm?: 'inference' | 'train';
+  /** Seed of the shuffling and the flips (the new classifier's initial weights are the model's). Default 0. */
   seed?: number;
   /** How to prepare the images. Default the model's own (its `pretrainedCfg` or model card). */
   preprocessing?: Preprocessing;
@@ -85,6 +93,8 @@ export async function fineTuneWith(reader: ImageReader, model: tf.LayersModel, e
   check(backboneLrScale > 0 && backboneLrScale <= 1, 'backboneLrScale', backboneLrScale, 'in (0, 1]');
   check(labelSmoothing >= 0 && labelSmoothing < 1, 'labelSmoothing', labelSmoothing, 'in [0, 1)');
   check(examples.length > 0, 'examples', examples.length, 'at least one image');
+  const batchNorm = options.batchNorm ?? 'inference';
+  check(batchNorm === 'inference' || batchNorm === 'train', 'batchNorm', batchNorm, "'inference' or 'train'");
   const numClasses = model.outputs[0]?.shape.at(-1) as number;
   examples.forEach((e, i) => check(Number.isInteger(e.label) && e.label >= 0 && e.label < numClasses, `examples[${i}].label`, e.label, `a class index below the model's ${numClasses} outputs`));
   const recipe = options.preprocessing ?? modelCard(model).preprocessing;
@@ -128,7 +138,7 @@ export async function fineTuneWith(reader: ImageReader, model: tf.LayersModel, e
           const xs = tf.tensor4d(x, [batch.length, size, size, channels]);
           const ys = tf.oneHot(tf.tensor1d(Int32Array.from(batch, (i) => labels[i] as number), 'int32'), numClasses).toFloat();
           return fineTuneStep(optimizer, variables, () => {
-            const logits = model.apply(xs, { training: !frozen }) as tf.Tensor2D;
+            const logits = model.apply(xs, { training: !frozen && batchNorm === 'train' }) as tf.Tensor2D;
             correct = tf.keep(tf.sum(tf.equal(tf.argMax(logits, -1), tf.argMax(ys, -1)).toFloat()) as tf.Scalar);
             return tf.losses.softmaxCrossEntropy(ys, logits, undefined, labelSmoothing) as tf.Scalar;
           }, { head, frozen, backboneLrScale });

@@ -33,7 +33,10 @@ export interface FineTuneStepOptions {
  * the same order). Frozen backbone variables get zero gradients, so their moments stay zero and
  * they do not move; a backbone learning rate below the classifier's scales the backbone's step
  * (Adam's step is proportional to the learning rate and its moments independent of it), which is
- * exactly the step Adam with that rate makes. Returns the loss.
+ * exactly the step Adam with that rate makes. The one optimizer counts the frozen steps too, so once
+ * the backbone trains its bias correction is that of an Adam that saw zero gradients while frozen:
+ * its first steps are smaller than a fresh Adam's (after 16 frozen steps the first is about half),
+ * a short warm-up. Returns the loss.
  */
 export function fineTuneStep(optimizer: tf.Optimizer, variables: readonly tf.Variable[], loss: () => tf.Scalar, options: FineTuneStepOptions): tf.Scalar {
   const isHead = (v: tf.Variable) => options.head.has(v.name);
