@@ -10,6 +10,9 @@ export interface MobileNetV1BlockArgs extends BatchNormArgs {
   filters: number;
   /** Stride of the depthwise conv. Default 1. */
   strides?: number;
+  /** Dilation of the depthwise conv (timm's `dilation`, which its builder uses for `output_stride`
+   * 16 and 8); torch padding grows to `dilation * (k - 1) / 2`. The pointwise conv is 1x1. Default 1. */
+  dilation?: number;
   /** Depthwise kernel size. Default 3. */
   kernelSize?: number;
   /** Channel multiplier of the depthwise conv (not MobileNet's width multiplier alpha, which
@@ -22,8 +25,8 @@ export interface MobileNetV1BlockArgs extends BatchNormArgs {
 }
 
 /**
- * MobileNetV1's depthwise-separable block (MobileNets, Fig. 3 right): depthwise `k x k` conv ->
- * BN -> activation -> pointwise 1x1 conv -> BN -> activation, no residual. Convs have no bias.
+ * MobileNetV1's depthwise-separable block (MobileNets, Fig. 3 right): depthwise `k x k` conv
+ * (stride s, dilation d) -> BN -> activation -> pointwise 1x1 conv -> BN -> activation, no residual. Convs have no bias.
  *
  * Layers are named as timm's `DepthwiseSeparableConv` (block type `dsa`) names its modules, so
  * weights map by name: `${name}.conv_dw` (`NetblocksDepthwiseConv2D`), `${name}.bn1`,
@@ -38,12 +41,17 @@ export function mobilenetV1Block(args: MobileNetV1BlockArgs): BlockFn {
   if (!Number.isInteger(filters) || filters < 1) {
     throw new Error(`mobilenetV1Block: \`filters\` must be a positive integer (got filters=${JSON.stringify(filters)})`);
   }
+  const dilation = args.dilation ?? 1;
+  if (!Number.isInteger(dilation) || dilation < 1) {
+    throw new Error(`mobilenetV1Block: \`dilation\` must be a positive integer (got dilation=${JSON.stringify(dilation)})`);
+  }
   const activation = args.activation === undefined ? 'relu' : args.activation;
   if (activation !== null) checkActivation(activation);
   const depthwise = new NetblocksDepthwiseConv2D({
     name: `${name}.conv_dw`,
     kernelSize: args.kernelSize ?? 3,
     strides: args.strides ?? 1,
+    dilationRate: dilation,
     depthMultiplier: args.depthMultiplier ?? 1,
     padding: args.padding ?? 'torch',
     useBias: false,

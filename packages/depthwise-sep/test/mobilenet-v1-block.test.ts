@@ -6,6 +6,7 @@ import { depthwiseSeparableMacs } from '../src/macs.js';
 import { mobilenetV1Block } from '../src/mobilenet-v1-block.js';
 import '../src/register.js';
 import { batchNormOf, modelOf, randomizeBatchNorms, weightsOf } from './helpers.js';
+import { naiveDepthwise, naiveDepthwiseGrads, torchPads, type Pair } from './naive.js';
 
 useBackend('cpu');
 
@@ -87,6 +88,80 @@ describe('mobilenetV1Block', () => {
     expectNoLeakedTensors(() => model.predict(x));
     x.dispose();
     model.dispose();
+  });
+});
+
+describe('mobilenetV1Block with a dilated depthwise conv (timm output_stride 16 / 8)', () => {
+  it('puts the dilation in conv_dw (padded `dilation` on every side, no pad layer); same names and weights', () => {
+    const model = modelOf(mobilenetV1Block({ name: 'blocks.4.1', filters: 8, dilation: 2, activation: 'relu6' }), [7, 7, 4]);
+    expect(model.getLayer('blocks.4.1.conv_dw').getConfig()).toMatchObject({ dilationRate: [2, 2], strides: [1, 1], padding: 'torch', kernelSize: [3, 3] });
+    expect(model.getLayer('blocks.4.1.conv_pw').getConfig()).toMatchObject({ dilationRate: [1, 1], kernelSize: [1, 1] });
+    expect(model.outputs[0]?.shape).toEqual([null, 7, 7, 8]);
+    const plain = modelOf(mobilenetV1Block({ name: 'blocks.4.1', filters: 8, activation: 'relu6' }), [7, 7, 4]);
+    expect(model.layers.map((l) => l.name)).toEqual(plain.layers.map((l) => l.name));
+    expect(model.weights.map((w) => w.originalName)).toEqual(plain.weights.map((w) => w.originalName));
+    expect(modelOf(mobilenetV1Block({ name: 'blocks.4.1', filters: 8, dilation: 1, activation: 'relu6' }), [7, 7, 4]).getLayer('blocks.4.1.conv_dw').getConfig()).toEqual(
+      plain.getLayer('blocks.4.1.conv_dw').getConfig(),
+    );
+    for (const m of [model, plain]) m.dispose();
+  });
+
+  // [dilation, strides, depthMultiplier, padding]
+  const cases = [
+    [2, 1, 1, 'torch'],
+    [4, 1, 2, 'torch'],
+    [2, 2, 1, 'torch'],
+    [2, 1, 1, 'same'],
+  ] as const;
+  for (const [dilation, strides, depthMultiplier, padding] of cases) {
+    it(`dilation ${dilation}, stride ${strides}, multiplier ${depthMultiplier}, ${padding}: equals the naive Float64 depthwise conv -> BN -> act -> pw -> BN -> act, and trains (its kernel gradient is the naive one)`, () => {
+      const size = 9;
+      const model = modelOf(mobilenetV1Block({ name: 'b', filters: 5, dilation, strides, depthMultiplier, padding, activation: 'relu6' }), [size, size, 3]);
+      randomizeBatchNorms(model, 3 + dilation);
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, size, size, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+        const [depthwise] = weightsOf(model, 'b.conv_dw') as [tf.Tensor4D];
+        const [pointwise] = weightsOf(model, 'b.conv_pw') as [tf.Tensor4D];
+        const d: Pair = [dilation, dilation];
+        const extent = dilation * 2 + 1;
+        const same = (): Pair => {
+          const out = Math.ceil(size / strides);
+          const total = Math.max((out - 1) * strides + extent - size, 0);
+          return [Math.floor(total / 2), total - Math.floor(total / 2)];
+        };
+        const pads: [Pair, Pair] = padding === 'torch' ? torchPads([3, 3], d) : [same(), same()];
+        const g = { pads, strides: [strides, strides] as Pair, dilation: d };
+        const tail = (t: tf.Tensor) => tf.relu6(batchNormOf(model, 'b.bn2', tf.conv2d(tf.relu6(batchNormOf(model, 'b.bn1', t)) as tf.Tensor4D, pointwise, 1, 'valid')));
+        const mid = naiveDepthwise(x, depthwise, g);
+        const y = model.predict(x) as tf.Tensor;
+        expectTensorsClose(y, tail(mid), 1e-4);
+        // The gradient of sum(dy * block(x)) w.r.t. the depthwise kernel: through the layer
+        // (core's dilated gradient) and by the naive Float64 backward pass of the conv.
+        const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 5);
+        const upstream = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(tail(t), dy)))([mid])[0] as tf.Tensor;
+        const expected = naiveDepthwiseGrads(x, depthwise, upstream, g).dFilter;
+        const variable = model.getLayer('b.conv_dw').trainableWeights[0]?.read() as tf.Variable;
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x) as tf.Tensor, dy)) as tf.Scalar, [variable]);
+        expectTensorsClose(grads[variable.name] as tf.Tensor, expected, 1e-4);
+      });
+      model.dispose();
+    });
+  }
+
+  it('survives a model round trip with its dilation', async () => {
+    const model = modelOf(mobilenetV1Block({ name: 'b', filters: 6, dilation: 2 }), [6, 6, 3]);
+    randomizeBatchNorms(model);
+    const x = tf.randomNormal([1, 6, 6, 3], 0, 1, 'float32', 2);
+    const loaded = await expectModelRoundTrip(model, x);
+    expect(loaded.getLayer('b.conv_dw').getConfig()).toMatchObject({ dilationRate: [2, 2] });
+    x.dispose();
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('names the dilation and its value when it is not a positive integer', () => {
+    expect(() => mobilenetV1Block({ name: 'b', filters: 4, dilation: 0 })).toThrow('mobilenetV1Block: `dilation` must be a positive integer (got dilation=0)');
+    expect(() => mobilenetV1Block({ name: 'b', filters: 4, dilation: 1.5 })).toThrow('(got dilation=1.5)');
   });
 });
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { activationLayer, batchNorm, checkActivation, torchPad, type ActivationName, type BlockFn } from '@netblocks/core';
+import { activationLayer, batchNorm, checkActivation, DilatedConv2D, torchPad, type ActivationName, type BlockFn } from '@netblocks/core';
 import { blockSe, chain, checkInputChannels, expandedWidth, positiveInteger } from './block-parts.js';
 import type { InvertedResidualArgs } from './inverted-residual.js';
 import { FUSED_MBCONV_NAMING, type FusedMBConvLayerNames, type FusedMBConvNamingName } from './naming.js';
@@ -54,15 +54,18 @@ export function fusedMBConv(args: FusedMBConvArgs): BlockFn {
 
   const convName = n(relative.conv) as string;
   const pad = padding === 'torch' ? torchPad(`${convName}.pad`, kernelSize, dilation) : (x: tf.SymbolicTensor) => x;
-  const conv = tf.layers.conv2d({
+  const convArgs = {
     name: convName,
     filters: hasExpansion ? expanded : outChannels,
     kernelSize,
     strides,
     dilationRate: dilation,
-    padding: padding === 'same' ? 'same' : 'valid',
+    padding: padding === 'same' ? ('same' as const) : ('valid' as const),
     useBias: false,
-  });
+  };
+  // Dilated, core's DilatedConv2D (same name, weight and config keys): the stock Conv2D runs
+  // tf.fused.conv2d, whose gradient rejects dilation > 1.
+  const conv = dilation > 1 ? new DilatedConv2D(convArgs) : tf.layers.conv2d(convArgs);
   const head = [conv, batchNorm(n(relative.bn) as string, args), activation === 'linear' ? null : activationLayer(activation, n(relative.act) as string)];
   const seFn =
     se && relative.se !== undefined

@@ -101,6 +101,40 @@ describe('fusedMBConv with a dilated kxk conv', () => {
     });
   });
 
+  it("the dilated kxk conv is core's DilatedConv2D (the stock Conv2D cannot train dilated); undilated it stays a Conv2D", () => {
+    const args: FusedMBConvArgs = { name: 'f', inChannels: 8, outChannels: 8, expandRatio: 4, dilation: 2 };
+    const m = fusedModel(args, 7);
+    expect(m.getLayer('f.block.0.0').getClassName()).toBe('NetblocksDilatedConv2D');
+    expect(m.getLayer('f.block.0.0').getConfig()).toMatchObject({ kernelSize: [3, 3], strides: [1, 1], padding: 'valid', useBias: false, filters: 32 });
+    const plain = fusedModel({ ...args, dilation: 1 }, 7);
+    expect(plain.getLayer('f.block.0.0').getClassName()).toBe('Conv2D');
+    expect(m.weights.map((w) => w.originalName)).toEqual(plain.weights.map((w) => w.originalName));
+    const same = fusedModel({ ...args, padding: 'same' }, 7);
+    expect(same.getLayer('f.block.0.0').getConfig()).toMatchObject({ dilationRate: [2, 2], padding: 'same' });
+  });
+
+  it('trains: the dilated conv\'s kernel gradient is the spread-kernel reference\'s read at the taps', () => {
+    const m = fusedModel({ name: 'f', inChannels: 8, outChannels: 8, expandRatio: 4, dilation: 2 }, 7);
+    randomizeBatchNorms(m, 41);
+    tf.tidy(() => {
+      const x = tf.randomNormal([2, 7, 7, 8], 0, 1, 'float32', 42) as tf.Tensor4D;
+      const dy = tf.randomNormal([2, 7, 7, 8], 0, 1, 'float32', 43);
+      const w = weightsOf(m, ['f.block.0.0', 'f.block.0.1', 'f.block.1.0', 'f.block.1.1']);
+      const get = (n: string, i: number) => (w[n] as tf.Tensor[])[i] as tf.Tensor1D;
+      const bn = (y: tf.Tensor, n: string) => tf.batchNorm(y as tf.Tensor4D, get(n, 2), get(n, 3), get(n, 1), get(n, 0), 1e-5);
+      const padded = tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]);
+      const reference = (k: tf.Tensor) => {
+        const y = swish(bn(tf.conv2d(padded, k as tf.Tensor4D, 1, 'valid'), 'f.block.0.1'));
+        return tf.sum(tf.mul(tf.add(bn(tf.conv2d(y as tf.Tensor4D, (w['f.block.1.0'] as tf.Tensor[])[0] as tf.Tensor4D, 1, 'valid'), 'f.block.1.1'), x), dy));
+      };
+      const spread = spreadTaps((w['f.block.0.0'] as tf.Tensor[])[0] as tf.Tensor4D, 2);
+      const dSpread = tf.grads(reference)([spread])[0] as tf.Tensor;
+      const variable = m.getLayer('f.block.0.0').trainableWeights[0]?.read() as tf.Variable;
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(m.apply(x) as tf.Tensor, dy)) as tf.Scalar, [variable]);
+      expectTensorsClose(grads[variable.name] as tf.Tensor, tf.stridedSlice(dSpread, [0, 0, 0, 0], dSpread.shape, [2, 2, 1, 1]), 1e-4);
+    });
+  });
+
   it('rejects a stride and a dilation both above 1 (TF.js convs take one or the other)', () => {
     expect(() => fusedMBConv({ name: 'f', inChannels: 8, outChannels: 8, expandRatio: 4, strides: 2, dilation: 2 })).toThrow(
       'fusedMBConv: `strides` and `dilation` cannot both exceed 1 (got strides=2, dilation=2)',

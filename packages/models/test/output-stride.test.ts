@@ -253,12 +253,14 @@ describe('forward: the dilated networks compute the undilated ones on a finer gr
 });
 
 describe('the dilated convs as built', () => {
-  it("ResNeXt's grouped 3x3 is a dilated GroupConv2D; the plain one a dilated Conv2D after its pad layer; SE models dilate alike", () => {
+  it("ResNeXt's grouped 3x3 is a dilated GroupConv2D; the plain one core's DilatedConv2D after its pad layer; SE models dilate alike", () => {
     const resnext = featureMap(TINY_RESNEXT, 8);
     expect(resnext.getLayer('layer4.1.conv2').getClassName()).toBe('NetblocksGroupConv2D');
     expect(resnext.getLayer('layer4.1.conv2').getConfig()).toMatchObject({ dilationRate: [4, 4], groups: 8, padding: 'torch' });
     expect(resnext.getLayer('layer4.0.conv2').getConfig()).toMatchObject({ dilationRate: [2, 2], strides: [1, 1] });
     const resnet = featureMap('resnet50', 16);
+    expect(resnet.getLayer('layer4.1.conv2').getClassName()).toBe('NetblocksDilatedConv2D');
+    expect(resnet.getLayer('layer4.0.conv2').getClassName()).toBe('Conv2D');
     expect(resnet.getLayer('layer4.1.conv2.pad').getConfig()).toMatchObject({ padding: [[2, 2], [2, 2]] });
     expect(resnet.getLayer('layer4.0.conv2.pad').getConfig()).toMatchObject({ padding: [[1, 1], [1, 1]] });
     const se = build('seresnext50_32x4d', { includeTop: false, outputStride: 16 });

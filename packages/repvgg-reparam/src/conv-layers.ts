@@ -1,9 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
+import { DilatedConv2D } from '@netblocks/core';
 import { GroupConv2D } from '@netblocks/group-conv';
 
 export { cloneLayer } from '@netblocks/core';
 
-/** What a fusion rule needs to know about a 2-D conv layer (Conv2D, DepthwiseConv2D or GroupConv2D). */
+/** What a fusion rule needs to know about a 2-D conv layer (Conv2D, DepthwiseConv2D, GroupConv2D, or
+ * core's DilatedConv2D, dense or depthwise). */
 export interface ConvLayerInfo {
   layer: tf.layers.Layer;
   /** Which of the three. */
@@ -12,7 +14,7 @@ export interface ConvLayerInfo {
   kernelSize: number;
   /** Its stride, the same on both axes. */
   strides: number;
-  /** Its dilation, the same on both axes (1 for DepthwiseConv2D, whose TF.js call ignores it). */
+  /** Its dilation, the same on both axes (1 for the stock DepthwiseConv2D, whose TF.js call ignores it). */
   dilation: number;
   /** Channel groups: 1 for Conv2D, the input channels for DepthwiseConv2D. */
   groups: number;
@@ -42,21 +44,29 @@ function paddingOf(mode: ConfigValue | undefined, kernelSize: number, strides: n
   return null;
 }
 
+/** Which kind of conv `layer` is, or null for a layer that is none of them. */
+function convType(layer: tf.layers.Layer): ConvLayerInfo['type'] | null {
+  if (layer instanceof GroupConv2D) return 'groupConv2d';
+  if (layer instanceof DilatedConv2D) return layer.resolved.depthwise ? 'depthwiseConv2d' : 'conv2d';
+  const className = layer.getClassName();
+  return className === 'Conv2D' ? 'conv2d' : className === 'DepthwiseConv2D' ? 'depthwiseConv2d' : null;
+}
+
 /**
  * Describes `layer` when it is a linear (no activation), channels-last 2-D conv with a square odd
  * kernel, equal strides and equal dilations (what BN folding and branch fusion can handle), else
- * null. A dilated DepthwiseConv2D is not described: TF.js's layer ignores its `dilationRate`, so
- * what it computes and what its config says differ.
+ * null. A dilated stock DepthwiseConv2D is not described: TF.js's layer ignores its `dilationRate`,
+ * so what it computes and what its config says differ (core's DilatedConv2D does dilate).
  */
 export function describeConv(layer: tf.layers.Layer): ConvLayerInfo | null {
-  const className = layer.getClassName();
-  const type = layer instanceof GroupConv2D ? 'groupConv2d' : className === 'Conv2D' ? 'conv2d' : className === 'DepthwiseConv2D' ? 'depthwiseConv2d' : null;
+  const type = convType(layer);
   if (type === null || !layer.built) return null;
   const config = layer.getConfig();
   const kernelSize = squareValue(config['kernelSize']);
   const strides = squareValue(config['strides']);
   const dilation = squareValue(config['dilationRate'] ?? 1);
-  if (kernelSize === null || strides === null || dilation === null || (type === 'depthwiseConv2d' && dilation !== 1)) return null;
+  const ignoresDilation = layer.getClassName() === 'DepthwiseConv2D' && dilation !== 1;
+  if (kernelSize === null || strides === null || dilation === null || ignoresDilation) return null;
   if ((config['activation'] ?? 'linear') !== 'linear' || (config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') return null;
   const [kernel, bias] = layer.getWeights() as [tf.Tensor4D, tf.Tensor1D | undefined];
   let groups = 1;

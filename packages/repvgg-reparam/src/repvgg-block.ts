@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { activationLayer, batchNorm, torchPad, type BatchNormArgs, type BlockFn } from '@netblocks/core';
+import { activationLayer, batchNorm, DilatedConv2D, torchPad, type BatchNormArgs, type BlockFn } from '@netblocks/core';
 import { GroupConv2D, type BranchAttention } from '@netblocks/group-conv';
 
 export interface RepVGGBlockArgs extends BatchNormArgs {
@@ -19,6 +19,13 @@ export interface RepVGGBlockArgs extends BatchNormArgs {
   dilation?: number;
   /** Groups of the 3x3 and the 1x1 conv (RepVGG-g2/g4); must divide both channel counts. Default 1. */
   groups?: number;
+  /**
+   * Whether the block may have the identity branch, which it has only where `inChannels ==
+   * outChannels` at stride 1. false for the block that gave up its stride to a dilation (timm's
+   * byobnet: `use_ident` needs `dilation[0] == dilation[1]`), which so keeps the stride-32 block's
+   * weights. Default true.
+   */
+  identity?: boolean;
   /**
    * `'torch'` (default): symmetric padding 1 as PyTorch's `padding=1` (a `ZeroPadding2D` named
    * `${name}.pad` before a plain Conv2D; GroupConv2D pads inside). `'same'`: TF.js same padding in
@@ -74,6 +81,7 @@ export function resolveRepVGGBlockArgs(args: RepVGGBlockArgs): ResolvedRepVGGBlo
     strides,
     dilation,
     groups,
+    identity: args.identity ?? true,
     padding,
     deploy: args.deploy ?? false,
     epsilon,
@@ -82,18 +90,22 @@ export function resolveRepVGGBlockArgs(args: RepVGGBlockArgs): ResolvedRepVGGBlo
   };
 }
 
-/** True when the block has the identity branch: RepVGG keeps it only where `x` can be added as is. */
-export function hasIdentityBranch(args: { inChannels: number; outChannels: number; strides?: number }): boolean {
-  return args.inChannels === args.outChannels && (args.strides ?? 1) === 1;
+/** True when the block has the identity branch: RepVGG keeps it only where `x` can be added as is
+ * (and not where `identity` is false). */
+export function hasIdentityBranch(args: { inChannels: number; outChannels: number; strides?: number; identity?: boolean }): boolean {
+  return (args.identity ?? true) && args.inChannels === args.outChannels && (args.strides ?? 1) === 1;
 }
 
 /** A conv without activation: plain Conv2D when ungrouped (`'valid'` after the pad layer, or
- * `'same'`), GroupConv2D otherwise (which pads as PyTorch itself). Only the 3x3 convs are dilated. */
+ * `'same'`), GroupConv2D otherwise (which pads as PyTorch itself). Only the 3x3 convs are dilated;
+ * a dilated ungrouped one is core's DilatedConv2D (same name, weights and config keys), since the
+ * stock Conv2D runs tf.fused.conv2d, whose gradient rejects dilation > 1. */
 function conv(a: ResolvedRepVGGBlockArgs, name: string, kernelSize: number, useBias: boolean): tf.layers.Layer {
   const { outChannels: filters, strides, groups, padding } = a;
   const dilationRate = kernelSize > 1 ? a.dilation : 1;
   if (groups > 1) return new GroupConv2D({ name, filters, kernelSize, strides, dilationRate, groups, padding, useBias });
-  return tf.layers.conv2d({ name, filters, kernelSize, strides, dilationRate, useBias, padding: padding === 'same' ? 'same' : 'valid' });
+  const args = { name, filters, kernelSize, strides, dilationRate, useBias, padding: padding === 'same' ? ('same' as const) : ('valid' as const) };
+  return dilationRate > 1 ? new DilatedConv2D(args) : tf.layers.conv2d(args);
 }
 
 const applyLayer = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor =>

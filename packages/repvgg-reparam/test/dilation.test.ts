@@ -9,7 +9,7 @@ import { identityKernel } from '../src/op.js';
 import { repvggBlock } from '../src/repvgg-block.js';
 import { foldConvBatchNorm, reparameterize } from '../src/reparameterize.js';
 import '../src/register.js';
-import { blockModel, naiveRepVGGBlock, randomizeBatchNorms, spreadTaps } from './helpers.js';
+import { blockModel, naiveGroupConv, naiveRepVGGBlock, randomizeBatchNorms, spreadTaps } from './helpers.js';
 
 useBackend('cpu');
 
@@ -115,6 +115,47 @@ describe('repvggBlock with a dilated 3x3 (timm RepVggBlock at output_stride 16 /
       expectTensorsClose(loaded.predict(input2) as tf.Tensor, model.predict(input2) as tf.Tensor, 1e-6);
     });
   });
+
+  it("a dilated ungrouped 3x3 is core's DilatedConv2D (the stock Conv2D cannot train dilated), in the deploy form too; undilated ones stay Conv2D", () => {
+    const dilated = blockModel({ name: 'b', inChannels: 8, outChannels: 8, dilation: 2 }, 7);
+    expect(dilated.getLayer('b.rbr_dense.conv').getClassName()).toBe('NetblocksDilatedConv2D');
+    expect(dilated.getLayer('b.rbr_1x1.conv').getClassName()).toBe('Conv2D');
+    expect(dilated.weights.map((w) => w.originalName)).toEqual(blockModel({ name: 'b', inChannels: 8, outChannels: 8 }, 7).weights.map((w) => w.originalName));
+    expect(blockModel({ name: 'b', inChannels: 8, outChannels: 8 }, 7).getLayer('b.rbr_dense.conv').getClassName()).toBe('Conv2D');
+    expect(blockModel({ name: 'b', inChannels: 8, outChannels: 8, dilation: 2, deploy: true }, 7).getLayer('b.rbr_reparam').getClassName()).toBe('NetblocksDilatedConv2D');
+    expect(reparameterize(dilated).getLayer('b.rbr_reparam').getClassName()).toBe('NetblocksDilatedConv2D');
+    expect(blockModel({ name: 'g', inChannels: 8, outChannels: 8, groups: 2, dilation: 2 }, 7).getLayer('g.rbr_dense.conv').getClassName()).toBe('NetblocksGroupConv2D');
+  });
+
+  it('`identity: false` leaves the identity branch out where it would fit (the block that gave up its stride, as timm)', () => {
+    expect(names(blockModel({ name: 'b', inChannels: 8, outChannels: 8, dilation: 1, identity: false }, 7))).not.toContain('b.rbr_identity');
+    expect(names(blockModel({ name: 'b', inChannels: 8, outChannels: 8, identity: true }, 7))).toContain('b.rbr_identity');
+  });
+
+  for (const groups of [1, 2]) {
+    it(`trains (groups ${groups}, dilation 2): tf.variableGrads of the block and of its deploy form equal the spread-kernel reference's gradient read at the taps`, () => {
+      const train = blockModel({ name: 'b', inChannels: 8, outChannels: 8, groups, dilation: 2 }, 7);
+      randomizeBatchNorms(train, 81 + groups);
+      const deploy = reparameterize(train);
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, 7, 7, 8], 0, 1, 'float32', 83) as tf.Tensor4D;
+        const dy = tf.randomNormal([2, 7, 7, 8], 0, 1, 'float32', 84);
+        const taps = (g: tf.Tensor) => tf.stridedSlice(g, [0, 0, 0, 0], g.shape, [2, 2, 1, 1]);
+        const gradOf = (model: tf.LayersModel, layer: string) => {
+          const variable = model.getLayer(layer).trainableWeights[0]?.read() as tf.Variable;
+          return tf.variableGrads(() => tf.sum(tf.mul(model.apply(x) as tf.Tensor, dy)) as tf.Scalar, [variable]).grads[variable.name] as tf.Tensor;
+        };
+        // Training form: the gradient w.r.t. the spread kernel of the written-out block, at the taps.
+        const dense = train.getLayer('b.rbr_dense.conv').getWeights()[0] as tf.Tensor4D;
+        const reference = tf.grads((k: tf.Tensor) => tf.sum(tf.mul(naiveRepVGGBlock(train, 'b', x, groups, 1, 2, k as tf.Tensor4D), dy)))([spreadTaps(dense, 2)])[0] as tf.Tensor;
+        expectTensorsClose(gradOf(train, 'b.rbr_dense.conv'), taps(reference), 1e-4);
+        // Deploy form: relu(conv(x, W) + b), W the fused dilated kernel.
+        const [fused, bias] = deploy.getLayer('b.rbr_reparam').getWeights() as [tf.Tensor4D, tf.Tensor1D];
+        const deployed = (k: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.add(naiveGroupConv(x, k as tf.Tensor4D, groups, 1, 2), bias)), dy));
+        expectTensorsClose(gradOf(deploy, 'b.rbr_reparam'), taps(tf.grads(deployed)([spreadTaps(fused, 2)])[0] as tf.Tensor), 1e-4);
+      });
+    });
+  }
 
   it('rejects a bad dilation, and a stride and a dilation both above 1, by name and value', () => {
     const base = { name: 'b', inChannels: 8, outChannels: 8 };

@@ -63,11 +63,12 @@ export function spreadTaps(kernel: tf.Tensor4D, d: number): tf.Tensor4D {
 }
 
 /** The training-form block in inference mode from its layers' weights, written out branch by branch
- * (a dilated 3x3 as the undilated conv with the spread kernel, padded `dilation`). */
-export function naiveRepVGGBlock(model: tf.LayersModel, name: string, x: tf.Tensor4D, groups: number, strides: number, dilation = 1): tf.Tensor {
+ * (a dilated 3x3 as the undilated conv with the spread kernel, padded `dilation`). `spreadDense`
+ * replaces that spread kernel (a tensor to differentiate with respect to). */
+export function naiveRepVGGBlock(model: tf.LayersModel, name: string, x: tf.Tensor4D, groups: number, strides: number, dilation = 1, spreadDense?: tf.Tensor4D): tf.Tensor {
   const kernelOf = (layer: string) => model.getLayer(layer).getWeights()[0] as tf.Tensor4D;
   const bnOf = (layer: string) => batchNormParamsOf(model.getLayer(layer));
-  const dense = dilation === 1 ? kernelOf(`${name}.rbr_dense.conv`) : spreadTaps(kernelOf(`${name}.rbr_dense.conv`), dilation);
+  const dense = spreadDense ?? (dilation === 1 ? kernelOf(`${name}.rbr_dense.conv`) : spreadTaps(kernelOf(`${name}.rbr_dense.conv`), dilation));
   let sum = tf.add(
     naiveBatchNorm(naiveGroupConv(x, dense, groups, strides, dilation), bnOf(`${name}.rbr_dense.bn`)),
     naiveBatchNorm(naiveGroupConv(x, kernelOf(`${name}.rbr_1x1.conv`), groups, strides, 0), bnOf(`${name}.rbr_1x1.bn`)),

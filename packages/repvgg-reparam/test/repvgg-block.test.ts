@@ -41,6 +41,7 @@ describe('repvggBlock', () => {
     expect(hasIdentityBranch({ inChannels: 8, outChannels: 8 })).toBe(true);
     expect(hasIdentityBranch({ inChannels: 8, outChannels: 8, strides: 2 })).toBe(false);
     expect(hasIdentityBranch({ inChannels: 8, outChannels: 16 })).toBe(false);
+    expect(hasIdentityBranch({ inChannels: 8, outChannels: 8, identity: false })).toBe(false);
   });
 
   it('uses Conv2D when ungrouped and GroupConv2D (on both convs) when grouped', () => {
@@ -139,7 +140,7 @@ describe('repvggBlock', () => {
     expect(() => blockModel({ ...base, inChannels: 8 }, 4) && repvggBlock(base)(tf.input({ shape: [4, 4, 6] }))).toThrow(
       'the input must be NHWC with `inChannels` channels (got inChannels=8, input shape [null,4,4,6])',
     );
-    expect(resolveRepVGGBlockArgs(base)).toEqual({ ...base, strides: 1, dilation: 1, groups: 1, padding: 'torch', deploy: false, epsilon: 1e-5, momentum: 0.9, attention: null });
+    expect(resolveRepVGGBlockArgs(base)).toEqual({ ...base, strides: 1, dilation: 1, groups: 1, identity: true, padding: 'torch', deploy: false, epsilon: 1e-5, momentum: 0.9, attention: null });
   });
 
   it('leaks no tensors when run', () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationLayer, batchNorm, makeDivisible, torchPad } from '@netblocks/core';
-import { mobilenetV1Block, NetblocksDepthwiseConv2D } from '@netblocks/depthwise-sep';
+import { mobilenetV1Block } from '@netblocks/depthwise-sep';
 import { pooledClassifier } from '../head.js';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 import { timmPreprocessing } from '../weights/preprocessing.js';
@@ -19,25 +19,6 @@ const STAGES = [
   [512, 6, 2],
   [1024, 2, 2],
 ] as const;
-
-/**
- * timm's MobileNetV1 block (ReLU6) at stride 1 with a dilated depthwise conv, as `mobilenetV1Block`
- * builds it (the same layers and names; depthwise-sep's block takes no dilation yet): `conv_dw`
- * dilated `dilation` and padded so on every side.
- */
-function dilatedMobileNetV1Block(args: { name: string; filters: number; dilation: number; padding: 'torch' | 'same'; epsilon: number | undefined }) {
-  const { name } = args;
-  const act = (n: string) => activationLayer('relu6', `${name}.${n}.act`);
-  const layers = [
-    new NetblocksDepthwiseConv2D({ name: `${name}.conv_dw`, kernelSize: 3, dilationRate: args.dilation, padding: args.padding, useBias: false }),
-    batchNorm(`${name}.bn1`, args),
-    act('bn1'),
-    tf.layers.conv2d({ name: `${name}.conv_pw`, filters: args.filters, kernelSize: 1, useBias: false }),
-    batchNorm(`${name}.bn2`, args),
-    act('bn2'),
-  ];
-  return (x: tf.SymbolicTensor) => layers.reduce((y, layer) => layer.apply(y) as tf.SymbolicTensor, x);
-}
 
 /**
  * timm's names: `conv_stem`, `bn1` (+ `bn1.act`), `blocks.{stage}.{i}`; the head is the last block.
@@ -60,8 +41,7 @@ export function mobilenetV1Backbone(input: tf.SymbolicTensor, config: MobileNetV
   STAGES.forEach(([channels, blocks], stage) => {
     const stageBlocks = plan[stage] ?? [];
     stageBlocks.forEach(({ strides, dilation }, i) => {
-      const args = { name: `blocks.${stage}.${i}`, filters: width(channels), padding: options.padding, epsilon: options.bnEpsilon };
-      x = (dilation === 1 ? mobilenetV1Block({ ...args, strides, activation: 'relu6' }) : dilatedMobileNetV1Block({ ...args, dilation }))(x);
+      x = mobilenetV1Block({ name: `blocks.${stage}.${i}`, filters: width(channels), strides, dilation, activation: 'relu6', padding: options.padding, epsilon: options.bnEpsilon })(x);
     });
     taps.push({ name: `blocks.${stage}.${blocks - 1}.bn2.act`, channels: width(channels), reduction: stageBlocks[blocks - 1]?.reduction as number, tensor: x });
   });

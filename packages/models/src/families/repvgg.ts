@@ -22,7 +22,8 @@ const B = [1, 4, 6, 16, 1] as const;
  * `outputStride` as timm's byobnet (`repvgg_*` take it): at 16, stage4 runs at stride 1 and its 3x3
  * convs after the first block are dilated 2 (A and B have one block there: nothing is dilated); at 8,
  * stage3 also runs at stride 1, its blocks after the first dilated 2, stage4's first block 2, the rest 4.
- * The first block of a dilated stage reads at the previous rate (byobnet's `first_dilation`).
+ * The first block of a dilated stage reads at the previous rate (byobnet's `first_dilation`) and,
+ * as in byobnet, has no identity branch even where its widths match (the stride-32 block's weights).
  */
 export function repvggBackbone(input: tf.SymbolicTensor, config: RepVGGConfig, options: ResolvedModelOptions): Backbone {
   const { blocks, a, b } = config;
@@ -44,6 +45,8 @@ export function repvggBackbone(input: tf.SymbolicTensor, config: RepVGGConfig, o
         outChannels,
         strides,
         dilation,
+        // The block that gave up its stride (every stage starts with one) has no identity, as in timm.
+        identity: !(i === 0 && strides === 1),
         groups: grouped ? config.groups : 1,
         padding: options.padding,
         epsilon: options.bnEpsilon,

@@ -5,7 +5,6 @@ import { seAttention } from '@netblocks/se-block';
 import type { Backbone, FamilyDefinition, ResolvedModelOptions } from '../types.js';
 import { TORCHVISION_V1 } from '../weights/preprocessing.js';
 import { dilateStages } from './output-stride.js';
-import { dilatedBottleneck } from './resnet-dilated.js';
 
 /** One ResNet/ResNeXt: blocks per stage, cardinality C, width per group d (torchvision's `groups`, `width_per_group`). */
 export interface ResNetConfig {
@@ -43,18 +42,18 @@ export function resnetBackbone(input: tf.SymbolicTensor, config: ResNetConfig, o
   dilateStages(config.layers, [1, 2, 2, 2], options.outputStride, 4).forEach((stageBlocks, stage) => {
     const planes = STAGE_PLANES[stage] as number;
     stageBlocks.forEach(({ strides, dilation }, b) => {
-      const args = {
+      x = resnextBottleneck({
         name: `layer${stage + 1}.${b}`,
         inChannels,
         planes,
         cardinality: config.cardinality,
         baseWidth: config.baseWidth,
         strides,
+        dilation,
         attention: config.attention,
         padding: options.padding,
         epsilon: options.bnEpsilon,
-      };
-      x = (dilation === 1 ? resnextBottleneck(args) : dilatedBottleneck({ ...args, dilation }))(x);
+      })(x);
       inChannels = planes * 4;
     });
     const last = stageBlocks.length - 1;

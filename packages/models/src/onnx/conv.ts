@@ -195,6 +195,10 @@ const convertFusedConv2D: LayerConverter = (ctx) => {
   return emitConv(ctx, { x, kernel: kernel.data, kernelShape, strides, dilations, pads, group: 1, ...rest });
 };
 
+/** core's NetblocksDilatedConv2D: a dense conv (weights `kernel`, `bias`) or, when `depthwise`, a
+ * depthwise one (`depthwise_kernel`, `bias`), with `dilationRate` as ONNX Conv's `dilations`. */
+const convertDilatedConv2D: LayerConverter = (ctx) => (configBoolean(ctx, 'depthwise', false) ? convertDepthwiseConv2D(ctx) : convertConv2D(ctx));
+
 export const CONV_CONVERTERS: Record<string, LayerConverter> = {
   Conv2D: convertConv2D,
   NetblocksGroupConv2D: convertConv2D,
@@ -202,4 +206,5 @@ export const CONV_CONVERTERS: Record<string, LayerConverter> = {
   NetblocksDepthwiseConv2D: convertDepthwiseConv2D,
   NetblocksSeparableConv2D: convertSeparableConv2D,
   NetblocksFusedConv2D: convertFusedConv2D,
+  NetblocksDilatedConv2D: convertDilatedConv2D,
 };

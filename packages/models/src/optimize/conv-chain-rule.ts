@@ -118,7 +118,8 @@ function denseIsFaster(conv: ConvSource): boolean {
 }
 
 /**
- * Rule, found at a conv (Conv2D, DepthwiseConv2D, NetblocksDepthwiseConv2D, GroupConv2D): the conv
+ * Rule, found at a conv (Conv2D, DepthwiseConv2D, NetblocksDepthwiseConv2D, GroupConv2D, core's
+ * DilatedConv2D; dilated ones stay dilated, `FusedConv2D` takes the `dilationRate`): the conv
  * with the ZeroPadding2D before it, the BatchNormalization after it (folded: `W * s`, `b * s + t`
  * with `s = gamma / sqrt(var + eps)`, `t = beta - mean * s`) and the activation after that, each
  * absorbed when it feeds only the next, becomes one `FusedConv2D` (explicit padding, bias and

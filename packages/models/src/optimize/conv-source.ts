@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { paddingAmounts, samePadding, type ActivationName, type AxisPadding } from '@netblocks/core';
+import { DilatedConv2D, paddingAmounts, samePadding, type ActivationName, type AxisPadding } from '@netblocks/core';
 import { NetblocksDepthwiseConv2D } from '@netblocks/depthwise-sep';
 import { GroupConv2D } from '@netblocks/group-conv';
 
@@ -61,17 +61,27 @@ function explicitPadding(mode: ConfigValue | undefined, size: readonly (number |
   return h === null || w === null ? null : [h, w];
 }
 
+/** Which kind of conv `layer` is, or null for a layer the optimizer doesn't rebuild. */
+function convKind(layer: tf.layers.Layer): ConvSource['kind'] | null {
+  if (layer instanceof GroupConv2D) return 'group';
+  // core's DilatedConv2D (the dilated convs of blocks and models), dense or depthwise.
+  if (layer instanceof DilatedConv2D) return layer.resolved.depthwise ? 'depthwise' : 'dense';
+  if (layer instanceof NetblocksDepthwiseConv2D) return 'depthwise';
+  const className = layer.getClassName();
+  return className === 'Conv2D' ? 'dense' : className === 'DepthwiseConv2D' ? 'depthwise' : null;
+}
+
 /** Describes `layer` when it is a channels-last 2-D conv the optimizer can rebuild, else null. */
 export function describeConvSource(layer: tf.layers.Layer, inputShape: readonly (number | null)[]): ConvSource | null {
-  const className = layer.getClassName();
-  const kind =
-    layer instanceof GroupConv2D ? 'group' : className === 'Conv2D' ? 'dense' : className === 'DepthwiseConv2D' || layer instanceof NetblocksDepthwiseConv2D ? 'depthwise' : null;
+  const kind = convKind(layer);
   if (kind === null || !layer.built || inputShape.length !== 4) return null;
   const config = layer.getConfig();
   if ((config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') return null;
   const kernelSize = pair(config['kernelSize'], 1);
   const strides = pair(config['strides'], 1);
   const dilationRate = pair(config['dilationRate'], 1);
+  // TF.js's stock DepthwiseConv2D ignores its dilationRate: folding would start computing it.
+  if (layer.getClassName() === 'DepthwiseConv2D' && dilationRate !== null && (dilationRate[0] > 1 || dilationRate[1] > 1)) return null;
   const activation = activationName(config['activation']);
   if (kernelSize === null || strides === null || dilationRate === null || activation === null) return null;
   const padding = explicitPadding(config['padding'], inputShape.slice(1, 3), kernelSize, strides, dilationRate);

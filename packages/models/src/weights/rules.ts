@@ -32,6 +32,8 @@ export const RULES: Readonly<Record<string, readonly WeightRule[]>> = {
   NetblocksGroupConv2D: [rule('kernel', 'weight', CONV), BIAS],
   DepthwiseConv2D: [rule('depthwise_kernel', 'weight', DEPTHWISE), BIAS],
   NetblocksDepthwiseConv2D: [rule('depthwise_kernel', 'weight', DEPTHWISE), BIAS],
+  // core's dilated conv (what dilated blocks build): a dense `kernel` or, when `depthwise`, a `depthwise_kernel`.
+  NetblocksDilatedConv2D: [rule('kernel', 'weight', CONV), rule('depthwise_kernel', 'weight', DEPTHWISE), BIAS],
   // timm's legacy Xception `SeparableConv2d`: `conv1` depthwise, `pointwise` 1x1.
   NetblocksSeparableConv2D: [
     rule('depthwise_kernel', 'conv1.weight', DEPTHWISE),
