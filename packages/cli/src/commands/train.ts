@@ -21,6 +21,7 @@ export const TRAIN_OPTIONS = {
   seed: { type: 'string', value: 'n', description: 'seed of the shuffling order and the shifts (default 0)' },
   shift: { type: 'string', value: 'px', description: 'augmentation: move each training image by up to px pixels at random (default 0)' },
   backend: { type: 'string', value: TRAIN_BACKENDS.join('|'), description: 'TF.js backend (default wasm)' },
+  workers: { type: 'string', value: 'n', description: 'data-parallel worker threads, each on its shard of every batch (BatchNorm per shard, gradients averaged; default 1)' },
   width: { type: 'string', value: 'x', description: 'width multiplier, for families that take one (MobileNet, EfficientNet)' },
   groups: { type: 'string', value: 'g', description: 'groups, for families that take them (ResNeXt, RepVGG, ShuffleNet V1)' },
   classes: { type: 'string', value: 'n', description: "classifier outputs (default the data's number of classes)" },
@@ -95,6 +96,7 @@ export const trainCommand: Command = {
       flip: values.flip === true ? true : undefined,
       randomResizedCrop: values['random-resized-crop'] === true ? true : undefined,
       valFraction: numberOption(values, 'val-fraction', 'rate'),
+      workers: numberOption(values, 'workers', 'positive-int'),
       onBatch: createProgressBar(io.stderr),
       log: (message) => io.stderr.write(`${message}\n`),
     });

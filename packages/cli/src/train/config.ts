@@ -42,6 +42,12 @@ export interface RunConfig {
   randomResizedCrop: boolean;
   /** Share of each class's training images evaluated after every epoch (the best epoch's model is kept). */
   valFraction: number;
+  /**
+   * Data-parallel worker threads: each batch is split into this many shards, one per worker
+   * (BatchNorm per shard, gradients averaged). Part of the run: 2 workers train as 1 worker
+   * accumulating over 2 shards, not as 1 worker on whole batches.
+   */
+  workers: number;
 }
 
 /** The run's options as given (any may be left out: defaults, or the checkpoint's on resume). */
@@ -79,6 +85,7 @@ export function checkRunConfig(config: RunConfig): RunConfig {
   check(typeof config.flip === 'boolean', 'flip', config.flip, 'true or false');
   check(typeof config.randomResizedCrop === 'boolean', 'randomResizedCrop', config.randomResizedCrop, 'true or false');
   check(config.valFraction >= 0 && config.valFraction < 1, 'valFraction', config.valFraction, 'in [0, 1)');
+  check(positiveInt(config.workers), 'workers', config.workers, 'a positive integer');
   if (isMnist(config.data)) mnistDigits(config.data);
   const info = getModelInfo(config.model);
   if (info.topInputSize !== undefined && config.imageSize !== info.topInputSize) {
@@ -130,6 +137,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     flip: options.flip ?? false,
     randomResizedCrop: options.randomResizedCrop ?? false,
     valFraction: options.valFraction ?? (options.pretrained ? 0.1 : 0),
+    workers: options.workers ?? 1,
   };
   return checkRunConfig(config);
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { fineTuneStep } from '@netblocks/models';
 import type { ImageSet } from '../data/dataset.js';
+import { applyShardGradients, learningIndices } from './apply-gradients.js';
+import { localShards, type BatchArrays, type ShardComputer } from './data-parallel.js';
 import { flipImage, randomResizedCrop, shiftImage } from './augment.js';
 import { epochSeed, seededPermutation, seededRandom } from './random.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
@@ -60,6 +62,15 @@ export interface LoopOptions {
   freezeEpochs?: number;
   /** The backbone's learning rate as a fraction of the classifier's. Default 1. */
   backboneLrScale?: number;
+  /**
+   * Split every batch into this many contiguous shards (near-equal), each its own forward and
+   * backward pass with BatchNorm on that shard's statistics, the gradients averaged by shard size
+   * and the running statistics kept from the first shard: on this thread, what `shardComputer`
+   * workers do in parallel. Default 1 (the whole batch at once).
+   */
+  shards?: number;
+  /** Computes the shards' gradients elsewhere (`startTrainWorkers`); overrides `shards`. Default none. */
+  shardComputer?: ShardComputer;
   onBatch?: (progress: BatchProgress) => void;
   /** Called after every epoch (to checkpoint); training waits for it. */
   onEpochEnd?: (record: EpochRecord, position: LoopPosition) => Promise<void>;
@@ -78,7 +89,7 @@ type Augment = Pick<LoopOptions, 'randomResizedCrop' | 'flip' | 'shift'>;
  * random resized crop, a mirror, a shift by up to `shift` pixels (`random` draws every choice, so
  * they too follow from the seed).
  */
-function batchAt(set: ImageSet, order: Int32Array, start: number, size: number, numClasses: number, augment: Augment, random: () => number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+function batchArraysAt(set: ImageSet, order: Int32Array, start: number, size: number, augment: Augment, random: () => number): BatchArrays {
   const [h, w, c] = set.shape;
   const pixels = h * w * c;
   const data = new Float32Array(size * pixels);
@@ -104,7 +115,13 @@ function batchAt(set: ImageSet, order: Int32Array, start: number, size: number, 
     }
     labels[i] = set.labels[from] as number;
   }
-  return tf.tidy(() => ({ x: tf.tensor4d(data, [size, h, w, c]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D }));
+  return { images: data, labels, shape: set.shape };
+}
+
+/** `batchArraysAt` as tensors: the images and one-hot labels. */
+function batchAt(set: ImageSet, order: Int32Array, start: number, size: number, numClasses: number, augment: Augment, random: () => number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  const { images, labels, shape } = batchArraysAt(set, order, start, size, augment, random);
+  return tf.tidy(() => ({ x: tf.tensor4d(images, [size, ...shape]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D }));
 }
 
 /** The learning rate of an Adam-style TF.js optimizer: a plain field it reads at every step. */
@@ -128,6 +145,7 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
   const head = options.headVariables ?? new Set<string>();
   // Without a backbone/head split (or a reason for one) the step is the plain `minimize`.
   const split = head.size > 0 && ((options.freezeEpochs ?? 0) > 0 || (options.backboneLrScale ?? 1) !== 1);
+  const shards = options.shardComputer ?? ((options.shards ?? 1) > 1 ? localShards(options.shards as number) : null);
   const records: EpochRecord[] = [];
   let step = start.step;
   for (let epoch = start.epoch; epoch < options.epochs; epoch++) {
@@ -144,19 +162,29 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
       const size = Math.min(options.batchSize, count - from);
       learningRate = learningRateAt(options.schedule, options.learningRate, step, totalSteps);
       setLearningRate(optimizer, learningRate);
-      const { x, y } = batchAt(data, order, from, size, numClasses, options, random);
-      let correct: tf.Scalar | undefined;
-      const lossOf = (): tf.Scalar => {
-        // Frozen: the backbone runs as at inference (BatchNorm's running statistics, no dropout).
-        const logits = model.apply(x, { training: !frozen }) as tf.Tensor2D;
-        correct = tf.keep(tf.sum(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat()) as tf.Scalar);
-        return tf.losses.softmaxCrossEntropy(y, logits, undefined, options.labelSmoothing ?? 0) as tf.Scalar;
-      };
-      const loss = split ? fineTuneStep(optimizer, variables, lossOf, { head, frozen, backboneLrScale: options.backboneLrScale ?? 1 }) : (optimizer.minimize(lossOf, true, variables) as tf.Scalar);
-      const [lossValue, correctValue] = await Promise.all([loss.data(), (correct as tf.Scalar).data()]);
-      tf.dispose([x, y, loss, correct as tf.Scalar]);
-      lossSum += (lossValue[0] as number) * size;
-      correctSum += correctValue[0] as number;
+      if (shards) {
+        const apply = { head: split ? head : new Set<string>(), frozen, backboneLrScale: options.backboneLrScale ?? 1 };
+        const batch = batchArraysAt(data, order, from, size, options, random);
+        const result = await shards.gradients(model, batch, { training: !frozen, learning: learningIndices(variables, apply), numClasses, labelSmoothing: options.labelSmoothing ?? 0 });
+        applyShardGradients(optimizer, variables, result.gradients, apply);
+        shards.weightsChanged(model);
+        lossSum += result.loss * size;
+        correctSum += result.correct;
+      } else {
+        const { x, y } = batchAt(data, order, from, size, numClasses, options, random);
+        let correct: tf.Scalar | undefined;
+        const lossOf = (): tf.Scalar => {
+          // Frozen: the backbone runs as at inference (BatchNorm's running statistics, no dropout).
+          const logits = model.apply(x, { training: !frozen }) as tf.Tensor2D;
+          correct = tf.keep(tf.sum(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat()) as tf.Scalar);
+          return tf.losses.softmaxCrossEntropy(y, logits, undefined, options.labelSmoothing ?? 0) as tf.Scalar;
+        };
+        const loss = split ? fineTuneStep(optimizer, variables, lossOf, { head, frozen, backboneLrScale: options.backboneLrScale ?? 1 }) : (optimizer.minimize(lossOf, true, variables) as tf.Scalar);
+        const [lossValue, correctValue] = await Promise.all([loss.data(), (correct as tf.Scalar).data()]);
+        tf.dispose([x, y, loss, correct as tf.Scalar]);
+        lossSum += (lossValue[0] as number) * size;
+        correctSum += correctValue[0] as number;
+      }
       step++;
       const done = from + size;
       const seconds = (performance.now() - began) / 1000;
@@ -165,6 +193,8 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
     const seconds = (performance.now() - began) / 1000;
     const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / count, accuracy: correctSum / count, images: count, seconds, imagesPerSecond: count / seconds, learningRate, ...(frozen ? { frozen } : {}) };
     records.push(record);
+    // The model's BatchNorm running statistics are rank 0's, also on every replica from here on.
+    await shards?.syncStatistics(model);
     await options.onEpochEnd?.(record, { epoch: epoch + 1, step });
   }
   return records;

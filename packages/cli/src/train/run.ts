@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { restoreAdamProducts } from './adam-state.js';
 import { CHECKPOINT_POINTER, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { mergeResumeConfig, resolveRunConfig, type RunConfig, type RunOptions, type TrainBackend } from './config.js';
+import { startTrainWorkers, type TrainWorkers } from './data-parallel.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { trainEpochs, type BatchProgress, type EpochRecord } from './loop.js';
 import { startingPoint } from './pretrained.js';
@@ -193,6 +194,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const optimizer = tf.train.adam(config.learningRate);
   // This call's epochs, as they finish (each checkpoint records the whole history).
   const history: EpochRecord[] = [];
+  let workers: TrainWorkers | null = null;
   try {
     if (checkpoint) {
       const expected = 1 + 2 * model.trainableWeights.length;
@@ -207,6 +209,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const previous = (checkpoint?.state.history ?? []) as EpochRecord[];
     const bestDir = path.join(outDir, BEST_DIR);
     let best = Math.max(-1, ...previous.map((r) => r.valAccuracy ?? -1));
+    // Replicas of the model as it starts (or resumes); its optimizer stays on this thread.
+    if (config.workers > 1) workers = await startTrainWorkers(model, config.workers, { backend: options.backend ?? 'wasm' });
     await trainEpochs(model, optimizer, trainSet, numClasses, start, {
       epochs: config.epochs,
       batchSize: config.batchSize,
@@ -220,6 +224,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       freezeEpochs: config.freezeEpochs,
       backboneLrScale: config.backboneLrScale,
       ...(config.pretrained !== null ? { headVariables: classifierVariables(model) } : {}),
+      ...(workers ? { shardComputer: workers } : {}),
       ...(onBatch ? { onBatch } : {}),
       onEpochEnd: async (record, position) => {
         if (validation) {
@@ -237,6 +242,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         await onEpochEnd?.(record);
       },
     });
+    await workers?.close();
+    workers = null;
     const evaluation = await evaluate(model, dataset.test, numClasses);
     const modelDir = path.join(outDir, 'model');
     await saveModel(model, modelDir);
@@ -263,6 +270,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     model.dispose();
     throw error;
   } finally {
+    await workers?.close();
     optimizer.dispose();
     if (checkpoint) tf.dispose(checkpoint.optimizerWeights.map((w) => w.tensor));
   }
