@@ -44,7 +44,7 @@ export type { BrowserImage, Classification, Classify, ClassifyOptions, Embed, Fl
 export const classify: Classify = ((model, images, options) => classifyWith(browserImageReader, model, images, options)) as Classify;
 /** The pooled features of each image, `[images, features]`, for retrieval. */
 export const embed: Embed = (model, images, options) => embedWith(browserImageReader, model, images, options);
-export { classifierLayer, classifierVariables, fineTuneStep, fineTuneWith, seededPermutation, seededRandom } from './fine-tune/index.js';
+export { applyFineTuneGradients, classifierLayer, classifierVariables, fineTuneStep, fineTuneWith, seededPermutation, seededRandom } from './fine-tune/index.js';
 export type { FineTuneEpoch, FineTuneExample, FineTuneOptions, FineTuneProgress, FineTuneStepOptions } from './fine-tune/index.js';
 /** Fine-tunes `model` (a new classifier for the examples' classes, e.g. `createPretrainedModel(name, { numClasses })`) on labelled images in memory: the classifier alone for `freezeEpochs`, then the whole network with a slower backbone. */
 export const fineTune = (model: tf.LayersModel, examples: readonly FineTuneExample[], options?: FineTuneOptions): Promise<FineTuneEpoch[]> => fineTuneWith(browserImageReader, model, examples, options);

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { applyFineTuneGradients } from '@netblocks/models';
 
 /** How `applyShardGradients` treats the backbone (every variable not in `head`), as `fineTuneStep` does. */
 export interface ApplyOptions {
@@ -16,16 +17,11 @@ export function learningIndices(variables: readonly tf.Variable[], options: Appl
 
 /**
  * One optimizer step from gradients already computed (by index into `variables`; missing ones are
- * zero): the second half of @netblocks/models' `fineTuneStep`, which computes its gradients itself.
- * Every variable is passed, in the model's order (TF.js's Adam keys its moments by position); a
- * backbone learning rate below 1 scales the backbone's update. Disposes `gradients`.
+ * zero): @netblocks/models' `applyFineTuneGradients`, the update half of `fineTuneStep`. Disposes
+ * `gradients`.
  */
 export function applyShardGradients(optimizer: tf.Optimizer, variables: readonly tf.Variable[], gradients: Map<number, tf.Tensor>, options: ApplyOptions): void {
-  const ordered: tf.NamedTensorMap = {};
-  variables.forEach((v, i) => (ordered[v.name] = gradients.get(i) ?? tf.zerosLike(v)));
-  const scaled = options.head.size === 0 || options.frozen || options.backboneLrScale === 1 ? [] : variables.filter((v) => !options.head.has(v.name));
-  const before = scaled.map((v) => tf.clone(v));
-  optimizer.applyGradients(ordered);
-  tf.tidy(() => scaled.forEach((v, i) => v.assign(tf.add(before[i] as tf.Tensor, tf.mul(tf.sub(v, before[i] as tf.Tensor), options.backboneLrScale)))));
-  tf.dispose([...Object.values(ordered), ...before]);
+  const byName: tf.NamedTensorMap = {};
+  for (const [i, gradient] of gradients) byName[(variables[i] as tf.Variable).name] = gradient;
+  applyFineTuneGradients(optimizer, variables, byName, options);
 }

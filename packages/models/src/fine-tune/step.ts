@@ -39,15 +39,22 @@ export interface FineTuneStepOptions {
  * a short warm-up. Returns the loss.
  */
 export function fineTuneStep(optimizer: tf.Optimizer, variables: readonly tf.Variable[], loss: () => tf.Scalar, options: FineTuneStepOptions): tf.Scalar {
-  const isHead = (v: tf.Variable) => options.head.has(v.name);
-  const learning = options.frozen ? variables.filter(isHead) : [...variables];
+  const learning = options.frozen ? variables.filter((v) => options.head.has(v.name)) : [...variables];
   const { value, grads } = tf.variableGrads(loss, learning);
+  applyFineTuneGradients(optimizer, variables, grads, options);
+  return value;
+}
+
+/**
+ * The update half of `fineTuneStep`, from gradients computed elsewhere (by variable name; a missing
+ * one is zero), e.g. averaged over data-parallel workers. Disposes `grads`.
+ */
+export function applyFineTuneGradients(optimizer: tf.Optimizer, variables: readonly tf.Variable[], grads: tf.NamedTensorMap, options: FineTuneStepOptions): void {
   const ordered: tf.NamedTensorMap = {};
   for (const v of variables) ordered[v.name] = grads[v.name] ?? tf.zerosLike(v);
-  const scaled = options.frozen || options.backboneLrScale === 1 ? [] : variables.filter((v) => !isHead(v));
+  const scaled = options.head.size === 0 || options.frozen || options.backboneLrScale === 1 ? [] : variables.filter((v) => !options.head.has(v.name));
   const before = scaled.map((v) => tf.clone(v));
   optimizer.applyGradients(ordered);
   tf.tidy(() => scaled.forEach((v, i) => v.assign(tf.add(before[i] as tf.Tensor, tf.mul(tf.sub(v, before[i] as tf.Tensor), options.backboneLrScale)))));
   tf.dispose([...Object.values(ordered), ...before]);
-  return value;
 }
