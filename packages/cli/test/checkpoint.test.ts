@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '@netblocks/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadCheckpoint, saveCheckpoint } from '../src/index.js';
+import { ArrayAdam, loadCheckpoint, saveCheckpoint } from '../src/index.js';
 import { checkpointFileOps } from '../src/train/checkpoint.js';
 
 useBackend('cpu');
@@ -14,9 +14,9 @@ const original = { ...checkpointFileOps };
 afterEach(() => Object.assign(checkpointFileOps, original));
 
 /** A small model and an Adam that has taken one step, so that it has moments to save. */
-function tinyTraining(): { model: tf.LayersModel; optimizer: tf.Optimizer; step: () => void } {
+function tinyTraining(): { model: tf.LayersModel; optimizer: ArrayAdam; step: () => void } {
   const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], name: 'fc' })] });
-  const optimizer = tf.train.adam(0.1);
+  const optimizer = new ArrayAdam(0.1);
   const x = tf.ones([2, 4]);
   const step = () => void optimizer.minimize(() => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar);
   step();

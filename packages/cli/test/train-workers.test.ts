@@ -7,7 +7,8 @@ import { maxRelativeDifference } from '@netblocks/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/load.js';
-import { initTrainingBackend, loadCheckpoint, train, trainEpochs, type EpochRecord, type LoopOptions } from '../src/index.js';
+import { ArrayAdam, initTrainingBackend, loadCheckpoint, resolveRunConfig, train, trainEpochs, type EpochRecord, type LoopOptions } from '../src/index.js';
+import { autoWorkers, mergeResumeConfig } from '../src/train/config.js';
 import { startTrainWorkers } from '../src/train/data-parallel.js';
 import { TINY_RUN } from './helpers/tiny-run.js';
 
@@ -48,14 +49,14 @@ describe('data-parallel training on worker threads', () => {
 
   it('2 workers == this thread accumulating gradients over the same 2 shards (losses and weights, BatchNorm statistics from shard 0)', async () => {
     const local = build();
-    const localOptimizer = tf.train.adam(loop.learningRate);
+    const localOptimizer = new ArrayAdam(loop.learningRate);
     const tensorsPerEpoch: number[] = [];
     const localRecords = await trainEpochs(local, localOptimizer, data, 10, { epoch: 0, step: 0 }, { ...loop, shards: 2, onEpochEnd: async () => void tensorsPerEpoch.push(tf.memory().numTensors) });
     // Nothing leaks from one epoch to the next.
     expect(tensorsPerEpoch[1]).toBe(tensorsPerEpoch[0]);
 
     const parallel = build();
-    const parallelOptimizer = tf.train.adam(loop.learningRate);
+    const parallelOptimizer = new ArrayAdam(loop.learningRate);
     const workers = await startTrainWorkers(parallel, 2);
     let parallelRecords: EpochRecord[];
     try {
@@ -72,7 +73,7 @@ describe('data-parallel training on worker threads', () => {
 
     // Not trivially equal: whole batches (BatchNorm over 8 images, not 4) train differently.
     const whole = build();
-    const wholeOptimizer = tf.train.adam(loop.learningRate);
+    const wholeOptimizer = new ArrayAdam(loop.learningRate);
     await trainEpochs(whole, wholeOptimizer, data, 10, { epoch: 0, step: 0 }, loop);
     expect(weightsDifference(whole, local)).toBeGreaterThan(1e-4);
     for (const m of [local, parallel, whole]) m.dispose();
@@ -82,10 +83,10 @@ describe('data-parallel training on worker threads', () => {
   it('also while fine-tuning: a frozen backbone (BatchNorm in inference mode, the classifier alone learning), then a slower backbone, label smoothing', async () => {
     const fineTune = { ...loop, freezeEpochs: 1, backboneLrScale: 0.5, labelSmoothing: 0.1 };
     const local = build();
-    const localOptimizer = tf.train.adam(loop.learningRate);
+    const localOptimizer = new ArrayAdam(loop.learningRate);
     const localRecords = await trainEpochs(local, localOptimizer, data, 10, { epoch: 0, step: 0 }, { ...fineTune, headVariables: classifierVariables(local), shards: 2 });
     const parallel = build();
-    const parallelOptimizer = tf.train.adam(loop.learningRate);
+    const parallelOptimizer = new ArrayAdam(loop.learningRate);
     const workers = await startTrainWorkers(parallel, 2);
     let parallelRecords: EpochRecord[];
     try {
@@ -142,5 +143,13 @@ describe('data-parallel training on worker threads', () => {
   it('`workers` must be a positive integer', async () => {
     await expect(train({ ...TINY_RUN, workers: 0, outDir: join(root, 'bad') })).rejects.toThrow('`workers` must be a positive integer (got workers=0)');
     await expect(train({ ...TINY_RUN, workers: 1.5, outDir: join(root, 'bad') })).rejects.toThrow('`workers` must be a positive integer (got workers=1.5)');
+  });
+
+  it("'auto' workers: one per core, at most one per 16 images of a batch, at least one; on resume the run's own", () => {
+    expect([autoWorkers(32, 2), autoWorkers(32, 8), autoWorkers(64, 8), autoWorkers(8, 4), autoWorkers(64, 1)]).toEqual([2, 2, 4, 1, 1]);
+    expect(resolveRunConfig({ model: 'shufflenet_v2_x0_5', data: 'mnist', batchSize: 8, workers: 'auto' }).workers).toBe(1);
+    expect(resolveRunConfig({ model: 'shufflenet_v2_x0_5', data: 'mnist' }).workers).toBe(1);
+    const saved = resolveRunConfig({ model: 'shufflenet_v2_x0_5', data: 'mnist', workers: 3 });
+    expect(mergeResumeConfig(saved, { model: 'shufflenet_v2_x0_5', data: 'mnist', workers: 'auto' }).workers).toBe(3);
   });
 });

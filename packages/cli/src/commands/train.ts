@@ -21,7 +21,7 @@ export const TRAIN_OPTIONS = {
   seed: { type: 'string', value: 'n', description: 'seed of the shuffling order and the shifts (default 0)' },
   shift: { type: 'string', value: 'px', description: 'augmentation: move each training image by up to px pixels at random (default 0)' },
   backend: { type: 'string', value: TRAIN_BACKENDS.join('|'), description: 'TF.js backend (default wasm)' },
-  workers: { type: 'string', value: 'n', description: 'data-parallel worker threads, each on its shard of every batch (BatchNorm per shard, gradients averaged; default 1)' },
+  workers: { type: 'string', value: 'n|auto', description: 'data-parallel worker threads, each on its shard of every batch (BatchNorm per shard, gradients averaged); default auto: the cores available, at most one per 16 images of a batch' },
   width: { type: 'string', value: 'x', description: 'width multiplier, for families that take one (MobileNet, EfficientNet)' },
   groups: { type: 'string', value: 'g', description: 'groups, for families that take them (ResNeXt, RepVGG, ShuffleNet V1)' },
   classes: { type: 'string', value: 'n', description: "classifier outputs (default the data's number of classes)" },
@@ -96,7 +96,8 @@ export const trainCommand: Command = {
       flip: values.flip === true ? true : undefined,
       randomResizedCrop: values['random-resized-crop'] === true ? true : undefined,
       valFraction: numberOption(values, 'val-fraction', 'rate'),
-      workers: numberOption(values, 'workers', 'positive-int'),
+      // A fresh run defaults to the cores; a resumed one keeps the workers it started with.
+      workers: values.workers === 'auto' ? 'auto' : (numberOption(values, 'workers', 'positive-int') ?? (values.resume === true ? undefined : 'auto')),
       onBatch: createProgressBar(io.stderr),
       log: (message) => io.stderr.write(`${message}\n`),
     });

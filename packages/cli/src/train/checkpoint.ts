@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel, saveModel, writeFileDurably } from '@netblocks/core/node';
-import { readAdamProducts } from './adam-state.js';
+import type { ArrayAdam } from './array-adam.js';
 
 /** The pointer file in a run's output directory that names its last complete checkpoint. */
 export const CHECKPOINT_POINTER = 'checkpoint.json';
@@ -25,7 +25,12 @@ export interface CheckpointState {
 
 interface StateFile extends CheckpointState {
   optimizerWeights: tf.io.WeightsManifestEntry[];
-  /** Adam's beta1^t and beta2^t, exactly (see `readAdamProducts`). */
+  /**
+   * Adam's beta1^t and beta2^t, exactly: `setWeights` recomputes them with `pow`, which differs
+   * from the running product in the last bit; on weights whose gradient is near zero Adam's step
+   * m/sqrt(v) is about lr * sign(g) and magnifies that bit, so a resumed run would drift from the
+   * uninterrupted one. Saved exactly, resume is bit-exact.
+   */
   adamProducts: [number, number] | null;
 }
 
@@ -33,7 +38,7 @@ interface StateFile extends CheckpointState {
 export interface LoadedCheckpoint {
   model: tf.LayersModel;
   optimizerWeights: { name: string; tensor: tf.Tensor }[];
-  /** Adam's bias-correction products, to restore after `setWeights` (`restoreAdamProducts`). */
+  /** Adam's bias-correction products, to restore after `setWeights` (`ArrayAdam.products`). */
   adamProducts: [number, number] | null;
   state: CheckpointState;
   dir: string;
@@ -75,7 +80,7 @@ async function readPointer(outDir: string): Promise<{ epoch: number; path: strin
  * (`checkpoint.json`, itself replaced by a rename) name it. A crash at any point leaves the previous
  * pointer naming a complete checkpoint. Older checkpoints are removed afterwards.
  */
-export async function saveCheckpoint(outDir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: CheckpointState): Promise<string> {
+export async function saveCheckpoint(outDir: string, model: tf.LayersModel, optimizer: ArrayAdam, state: CheckpointState): Promise<string> {
   const root = path.join(outDir, CHECKPOINTS_DIR);
   await fs.mkdir(root, { recursive: true });
   const name = epochDirName(state.epoch);
@@ -84,10 +89,10 @@ export async function saveCheckpoint(outDir: string, model: tf.LayersModel, opti
   try {
     await saveModel(model, path.join(temp, MODEL_DIR));
     const slots = await optimizer.getWeights();
-    // The first slot is a new scalar holding the step count; the others are the optimizer's own variables.
-    const { data, specs } = await tf.io.encodeWeights(slots).finally(() => slots[0]?.tensor.dispose());
+    // New tensors (the step count, then copies of the moments), TF.js Adam's slots.
+    const { data, specs } = await tf.io.encodeWeights(slots).finally(() => tf.dispose(slots.map((s) => s.tensor)));
     await checkpointFileOps.writeFileDurably(path.join(temp, OPTIMIZER_FILE), new Uint8Array(data));
-    const stateFile: StateFile = { ...state, optimizerWeights: specs, adamProducts: readAdamProducts(optimizer) };
+    const stateFile: StateFile = { ...state, optimizerWeights: specs, adamProducts: optimizer.products };
     await checkpointFileOps.writeFileDurably(path.join(temp, STATE_FILE), JSON.stringify(stateFile, null, 2));
     // A directory of this epoch not named by the pointer is left over from a crashed save.
     await fs.rm(target, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { getModelInfo } from '@netblocks/models';
 import { isMnist, mnistDigits } from '../data/mnist.js';
 import type { FitMode } from '../data/resize.js';
@@ -51,7 +52,23 @@ export interface RunConfig {
 }
 
 /** The run's options as given (any may be left out: defaults, or the checkpoint's on resume). */
-export type RunOptions = Partial<RunConfig> & { model: string; data: string };
+export type RunOptions = Partial<Omit<RunConfig, 'workers'>> & {
+  model: string;
+  data: string;
+  /** A number, or 'auto' (`autoWorkers`). Default 1: the calling thread alone. */
+  workers?: number | 'auto';
+};
+
+/** Images of a batch per worker below which 'auto' uses fewer workers (BatchNorm's statistics need enough images). */
+export const MIN_IMAGES_PER_WORKER = 16;
+
+/**
+ * `workers: 'auto'`: one per core available, but no more than one per `MIN_IMAGES_PER_WORKER`
+ * images of a batch (at least 1). Batch 32 on 2 cores or more: 2.
+ */
+export function autoWorkers(batchSize: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, Math.floor(batchSize / MIN_IMAGES_PER_WORKER)));
+}
 
 function check(ok: boolean, field: string, value: unknown, must: string): void {
   if (!ok) throw new UsageError(`\`${field}\` must be ${must} (got ${field}=${JSON.stringify(value)})`);
@@ -137,8 +154,9 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     flip: options.flip ?? false,
     randomResizedCrop: options.randomResizedCrop ?? false,
     valFraction: options.valFraction ?? (options.pretrained ? 0.1 : 0),
-    workers: options.workers ?? 1,
+    workers: 1,
   };
+  config.workers = options.workers === 'auto' ? autoWorkers(config.batchSize) : (options.workers ?? 1);
   return checkRunConfig(config);
 }
 
@@ -149,7 +167,8 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
  */
 export function mergeResumeConfig(saved: RunConfig, options: RunOptions): RunConfig {
   for (const [key, value] of Object.entries(options) as [keyof RunConfig, unknown][]) {
-    if (value === undefined || key === 'epochs') continue;
+    // 'auto' workers on resume: the number the run started with.
+    if (value === undefined || key === 'epochs' || (key === 'workers' && value === 'auto')) continue;
     const before = saved[key];
     if (value !== before && !(key === 'data' && !isMnist(value as string) && !isMnist(before as string))) {
       throw new UsageError(`--resume: \`${key}\` differs from the checkpoint's (got ${key}=${JSON.stringify(value)}, the run was started with ${JSON.stringify(before)})`);

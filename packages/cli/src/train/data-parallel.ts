@@ -30,11 +30,12 @@ export interface ShardStepOptions {
   labelSmoothing: number;
 }
 
-/** The batch's mean loss, correct predictions and mean gradients (by trainable index; the learning ones only). */
+/** The batch's mean loss, correct predictions and mean gradients. */
 export interface ShardStepResult {
   loss: number;
   correct: number;
-  gradients: Map<number, tf.Tensor>;
+  /** Packed in the trainable variables' order (`packLayout`); zero for the variables not learning. */
+  gradients: Float32Array;
 }
 
 /** Computes a batch's gradients over shards (on this thread or on workers). */
@@ -95,8 +96,7 @@ export function localShards(shards: number): ShardComputer {
         model.nonTrainableWeights.forEach((w, i) => w.write(kept[i] as tf.Tensor));
         tf.dispose(kept);
       }
-      const gradients = weightedSum(packed, weights, layout, options.learning, variables.map((v) => v.shape));
-      return { loss, correct, gradients };
+      return { loss, correct, gradients: weightedSum(packed, weights, layout, options.learning) };
     },
     weightsChanged() {},
     async syncStatistics() {},
@@ -235,8 +235,7 @@ export async function startTrainWorkers(model: tf.LayersModel, workers: number, 
         loss += reply.loss * (weightsOf[k] as number);
         correct += reply.correct;
       });
-      const gradients = weightedSum(gradientViews.slice(0, ranges.length), weightsOf, layout, step.learning, variables.map((v) => v.shape));
-      return { loss, correct, gradients };
+      return { loss, correct, gradients: weightedSum(gradientViews.slice(0, ranges.length), weightsOf, layout, step.learning) };
     },
     weightsChanged(current) {
       packTensors(current.trainableWeights.map((w) => w.read()), weightView, layout.offsets);

@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
-import { fineTuneStep } from '@netblocks/models';
+import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/dataset.js';
-import { applyShardGradients, learningIndices } from './apply-gradients.js';
+import type { ArrayAdam, ArrayUpdate } from './array-adam.js';
 import { localShards, type BatchArrays, type ShardComputer } from './data-parallel.js';
+import { packLayout } from './shards.js';
 import { flipImage, randomResizedCrop, shiftImage } from './augment.js';
 import { epochSeed, seededPermutation, seededRandom } from './random.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
@@ -118,18 +118,6 @@ function batchArraysAt(set: ImageSet, order: Int32Array, start: number, size: nu
   return { images: data, labels, shape: set.shape };
 }
 
-/** `batchArraysAt` as tensors: the images and one-hot labels. */
-function batchAt(set: ImageSet, order: Int32Array, start: number, size: number, numClasses: number, augment: Augment, random: () => number): { x: tf.Tensor4D; y: tf.Tensor2D } {
-  const { images, labels, shape } = batchArraysAt(set, order, start, size, augment, random);
-  return tf.tidy(() => ({ x: tf.tensor4d(images, [size, ...shape]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D }));
-}
-
-/** The learning rate of an Adam-style TF.js optimizer: a plain field it reads at every step. */
-function setLearningRate(optimizer: tf.Optimizer, value: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = value;
-}
-
-
 /**
  * Trains `model` (which outputs logits) with softmax cross-entropy from `start` until
  * `options.epochs` epochs are done. Every epoch visits each training image once, in an order (and
@@ -137,15 +125,17 @@ function setLearningRate(optimizer: tf.Optimizer, value: number): void {
  * function of the global step.
  * So the run's result depends only on the position it starts from, not on how often it resumed.
  */
-export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer, data: ImageSet, numClasses: number, start: LoopPosition, options: LoopOptions): Promise<EpochRecord[]> {
+export async function trainEpochs(model: tf.LayersModel, optimizer: ArrayAdam, data: ImageSet, numClasses: number, start: LoopPosition, options: LoopOptions): Promise<EpochRecord[]> {
   const count = data.labels.length;
   const steps = stepsPerEpoch(count, options.batchSize);
   const totalSteps = steps * options.epochs;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const layout = packLayout(variables.map((v) => v.shape));
   const head = options.headVariables ?? new Set<string>();
-  // Without a backbone/head split (or a reason for one) the step is the plain `minimize`.
-  const split = head.size > 0 && ((options.freezeEpochs ?? 0) > 0 || (options.backboneLrScale ?? 1) !== 1);
-  const shards = options.shardComputer ?? ((options.shards ?? 1) > 1 ? localShards(options.shards as number) : null);
+  const isHead = variables.map((v) => head.has(v.name));
+  const backboneLrScale = options.backboneLrScale ?? 1;
+  // The whole batch at once is one shard on this thread.
+  const shards = options.shardComputer ?? localShards(options.shards ?? 1);
   const records: EpochRecord[] = [];
   let step = start.step;
   for (let epoch = start.epoch; epoch < options.epochs; epoch++) {
@@ -156,35 +146,30 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
     let lossSum = 0;
     let correctSum = 0;
     let learningRate = options.learningRate;
-    const frozen = epoch < (options.freezeEpochs ?? 0);
+    const frozen = epoch < (options.freezeEpochs ?? 0) && head.size > 0;
+    // Frozen: only the classifier learns (the backbone's gradients are zero: its moments stay zero
+    // and it does not move). A slower backbone scales its step, exactly Adam's step at that rate
+    // (the step is proportional to the rate, the moments independent of it).
+    const learning = variables.map((_, i) => i).filter((i) => !frozen || isHead[i]);
+    const scales = variables.map((_, i) => (head.size === 0 || isHead[i] ? 1 : backboneLrScale));
     for (let s = 0; s < steps; s++) {
       const from = s * options.batchSize;
       const size = Math.min(options.batchSize, count - from);
       learningRate = learningRateAt(options.schedule, options.learningRate, step, totalSteps);
-      setLearningRate(optimizer, learningRate);
-      if (shards) {
-        const apply = { head: split ? head : new Set<string>(), frozen, backboneLrScale: options.backboneLrScale ?? 1 };
-        const batch = batchArraysAt(data, order, from, size, options, random);
-        const result = await shards.gradients(model, batch, { training: !frozen, learning: learningIndices(variables, apply), numClasses, labelSmoothing: options.labelSmoothing ?? 0 });
-        applyShardGradients(optimizer, variables, result.gradients, apply);
-        shards.weightsChanged(model);
-        lossSum += result.loss * size;
-        correctSum += result.correct;
-      } else {
-        const { x, y } = batchAt(data, order, from, size, numClasses, options, random);
-        let correct: tf.Scalar | undefined;
-        const lossOf = (): tf.Scalar => {
-          // Frozen: the backbone runs as at inference (BatchNorm's running statistics, no dropout).
-          const logits = model.apply(x, { training: !frozen }) as tf.Tensor2D;
-          correct = tf.keep(tf.sum(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat()) as tf.Scalar);
-          return tf.losses.softmaxCrossEntropy(y, logits, undefined, options.labelSmoothing ?? 0) as tf.Scalar;
-        };
-        const loss = split ? fineTuneStep(optimizer, variables, lossOf, { head, frozen, backboneLrScale: options.backboneLrScale ?? 1 }) : (optimizer.minimize(lossOf, true, variables) as tf.Scalar);
-        const [lossValue, correctValue] = await Promise.all([loss.data(), (correct as tf.Scalar).data()]);
-        tf.dispose([x, y, loss, correct as tf.Scalar]);
-        lossSum += (lossValue[0] as number) * size;
-        correctSum += correctValue[0] as number;
-      }
+      optimizer.learningRate = learningRate;
+      const batch = batchArraysAt(data, order, from, size, options, random);
+      // Frozen: the backbone runs as at inference (BatchNorm's running statistics, no dropout).
+      const result = await shards.gradients(model, batch, { training: !frozen, learning, numClasses, labelSmoothing: options.labelSmoothing ?? 0 });
+      const learns = new Set(learning);
+      const updates: ArrayUpdate[] = variables.map((variable, i) => ({
+        variable,
+        gradient: learns.has(i) ? result.gradients.subarray(layout.offsets[i], (layout.offsets[i] as number) + (layout.sizes[i] as number)) : null,
+        scale: scales[i] as number,
+      }));
+      optimizer.step(updates);
+      shards.weightsChanged(model);
+      lossSum += result.loss * size;
+      correctSum += result.correct;
       step++;
       const done = from + size;
       const seconds = (performance.now() - began) / 1000;
@@ -194,7 +179,7 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: tf.Optimizer
     const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / count, accuracy: correctSum / count, images: count, seconds, imagesPerSecond: count / seconds, learningRate, ...(frozen ? { frozen } : {}) };
     records.push(record);
     // The model's BatchNorm running statistics are rank 0's, also on every replica from here on.
-    await shards?.syncStatistics(model);
+    await shards.syncStatistics(model);
     await options.onEpochEnd?.(record, { epoch: epoch + 1, step });
   }
   return records;

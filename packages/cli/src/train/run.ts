@@ -9,7 +9,7 @@ import { loadDataset } from '../data/load.js';
 import { isMnist } from '../data/mnist.js';
 import { splitValidation } from '../data/validation.js';
 import { UsageError } from '../errors.js';
-import { restoreAdamProducts } from './adam-state.js';
+import { ArrayAdam } from './array-adam.js';
 import { CHECKPOINT_POINTER, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { mergeResumeConfig, resolveRunConfig, type RunConfig, type RunOptions, type TrainBackend } from './config.js';
 import { startTrainWorkers, type TrainWorkers } from './data-parallel.js';
@@ -191,7 +191,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const recipe = modelCard(model).preprocessing;
   if (recipe) for (const set of [dataset.train, dataset.test]) normalizeSet(set, recipe);
   const { train: trainSet, validation } = config.valFraction > 0 ? splitValidation(dataset.train, config.valFraction) : { train: dataset.train, validation: null };
-  const optimizer = tf.train.adam(config.learningRate);
+  const optimizer = new ArrayAdam(config.learningRate);
   // This call's epochs, as they finish (each checkpoint records the whole history).
   const history: EpochRecord[] = [];
   let workers: TrainWorkers | null = null;
@@ -202,7 +202,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         throw new UsageError(`--resume: the checkpoint in ${checkpoint.dir} holds ${checkpoint.optimizerWeights.length} optimizer slots, the model needs ${expected}`);
       }
       await optimizer.setWeights(checkpoint.optimizerWeights);
-      restoreAdamProducts(optimizer, checkpoint.adamProducts);
+      if (checkpoint.adamProducts) optimizer.products = checkpoint.adamProducts;
       log(`resuming ${config.model} after epoch ${checkpoint.state.epoch} of ${config.epochs}`);
     }
     const start = checkpoint ? { epoch: checkpoint.state.epoch, step: checkpoint.state.step } : { epoch: 0, step: 0 };

@@ -50,21 +50,19 @@ export function unpackTensor(from: Float32Array, offset: number, shape: readonly
 }
 
 /**
- * The weighted sum `sum_k weights[k] * shards[k]` of packed gradients, for the variables at
- * `indices`, as tensors of `shapes` (by index). Summed in shard order in double precision and
- * rounded once, on plain arrays: one pass instead of a multiply and an add per variable and shard.
+ * The weighted sum `sum_k weights[k] * shards[k]` of packed gradients, over the variables at
+ * `indices` (zero elsewhere), packed in the same layout. Summed in shard order in double precision
+ * and rounded once.
  */
-export function weightedSum(shards: readonly Float32Array[], weights: readonly number[], layout: { offsets: readonly number[]; sizes: readonly number[] }, indices: readonly number[], shapes: readonly (readonly number[])[]): Map<number, tf.Tensor> {
-  const sums = new Map<number, tf.Tensor>();
+export function weightedSum(shards: readonly Float32Array[], weights: readonly number[], layout: { offsets: readonly number[]; sizes: readonly number[]; total: number }, indices: readonly number[]): Float32Array {
+  const sums = new Float32Array(layout.total);
   for (const i of indices) {
-    const offset = layout.offsets[i] as number;
-    const out = new Float32Array(layout.sizes[i] as number);
-    for (let j = 0; j < out.length; j++) {
+    const end = (layout.offsets[i] as number) + (layout.sizes[i] as number);
+    for (let j = layout.offsets[i] as number; j < end; j++) {
       let sum = 0;
-      for (let k = 0; k < shards.length; k++) sum += (weights[k] as number) * ((shards[k] as Float32Array)[offset + j] as number);
-      out[j] = sum;
+      for (let k = 0; k < shards.length; k++) sum += (weights[k] as number) * ((shards[k] as Float32Array)[j] as number);
+      sums[j] = sum;
     }
-    sums.set(i, tf.tensor(out, [...(shapes[i] as number[])], 'float32'));
   }
   return sums;
 }
