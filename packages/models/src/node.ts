@@ -6,7 +6,9 @@ import { createPretrainedModelWith, type PretrainedModel, type PretrainedModelOp
 import { fetchCheckpointFiles, type PretrainedDownloadOptions } from './pretrained/node-fetch.js';
 import { loadTorchWeights, saveTorchWeights } from './weights/index.js';
 import type { LoadTorchWeightsOptions, SaveTorchWeightsOptions, TorchWeightsReport } from './weights/index.js';
-import { classifyWith, embedWith, type Classify, type Embed } from './classify/classify.js';
+import { classifyWith, embedWith, type Classify, type Embed, type ImagePlatform } from './classify/classify.js';
+import { createInferenceEngineWith, type InferenceEngine, type InferenceEngineOptions } from './engine/index.js';
+import { NODE_ONNX_RUNTIME } from './engine/node-runtime.js';
 import { nodeImageReader } from './classify/node-decode.js';
 import { fineTuneWith, type FineTuneEpoch, type FineTuneExample, type FineTuneOptions } from './fine-tune/index.js';
 
@@ -41,9 +43,20 @@ export { createInferencePool } from './pool/index.js';
 export type { BatchData, InferencePool, InferencePoolOptions, PoolBackend } from './pool/index.js';
 
 /** The `topk` classes of an image (a file path, PNG/JPEG bytes, a tf.Tensor of [0, 255] pixels, ImageData) or of each of several, with the model's preprocessing (`pretrainedCfg`, or what `netblocks train` saved). */
-export const classify: Classify = ((model, images, options) => classifyWith(nodeImageReader, model, images, options)) as Classify;
+export const classify: Classify = ((model, images, options) => classifyWith(NODE, model, images, options)) as Classify;
 /** The pooled features (timm's pre-logits) of each image, `[images, features]`, for retrieval. */
-export const embed: Embed = (model, images, options) => embedWith(nodeImageReader, model, images, options);
+export const embed: Embed = (model, images, options) => embedWith(NODE, model, images, options);
+const NODE: ImagePlatform = { reader: nodeImageReader, onnx: NODE_ONNX_RUNTIME };
+
+/**
+ * `model` ready to run, on onnxruntime-node (its `exportOnnx` graph in one native session, built
+ * in memory; `threads` its intra-op threads) or on TF.js: `engine: 'auto'` (default) takes
+ * onnxruntime-node when it is installed (an optional peer dependency), `'onnxruntime'` insists on
+ * it, `'tfjs'` runs the model through `optimizeForInference` (unless `optimize: false`) on the
+ * active backend. `predict` takes and returns TF.js tensors either way; `dispose()` frees it.
+ */
+export const createInferenceEngine = (model: tf.LayersModel, options?: InferenceEngineOptions): Promise<InferenceEngine> => createInferenceEngineWith(NODE_ONNX_RUNTIME, model, options);
+export type { EngineChoice, EngineName, InferenceEngine, InferenceEngineOptions, OnnxRuntime } from './engine/index.js';
 export { decodeImageBytes } from './classify/node-decode.js';
 /** Fine-tunes `model` on labelled images (files, bytes, tensors) in memory: the classifier alone for `freezeEpochs`, then the whole network with a slower backbone. */
 export const fineTune = (model: tf.LayersModel, examples: readonly FineTuneExample[], options?: FineTuneOptions): Promise<FineTuneEpoch[]> => fineTuneWith(nodeImageReader, model, examples, options);

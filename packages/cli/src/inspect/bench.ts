@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { optimizeForInference } from '@netblocks/models';
-import { maxRelativeDifference, medianLatencyMs } from '../demo/measure.js';
+import { createInferenceEngine, type EngineChoice, type EngineName, type InferenceEngine } from '@netblocks/models/node';
 import { UsageError } from '../errors.js';
 import type { StepProgress } from '../progress.js';
 import type { TrainBackend } from '../train/config.js';
@@ -23,6 +23,14 @@ export interface BenchOptions extends Omit<BuildOptions, 'imageSize'> {
   warmup?: number;
   /** Also time `optimizeForInference(model)` and compare. Default false. */
   optimized?: boolean;
+  /**
+   * What runs the models: `'tfjs'` (default, on `backend`), `'onnxruntime'` (each model's ONNX
+   * export in onnxruntime-node; an error if it is not installed) or `'auto'` (onnxruntime-node
+   * when installed). Timed through `createInferenceEngine`, from a TF.js tensor in to one out.
+   */
+  engine?: EngineChoice;
+  /** onnxruntime's intra-op threads. Default 1 (TF.js wasm runs on one core). */
+  threads?: number;
   onModel?: (progress: StepProgress) => void;
 }
 
@@ -43,9 +51,38 @@ export interface BenchRow {
 export interface BenchReport {
   machine: string;
   backend: string;
+  /** What ran the models (`'tfjs'` on `backend`, or onnxruntime). */
+  engine: EngineName;
+  /** onnxruntime's intra-op threads; absent for TF.js. */
+  threads?: number;
   runs: number;
   warmup: number;
   models: BenchRow[];
+}
+
+/** Median wall time in ms of `engine.predict(x)` with its result read back, after warm-up runs. */
+async function medianEngineMs(engine: InferenceEngine, x: tf.Tensor4D, runs: number, warmup: number): Promise<number> {
+  const once = async () => {
+    const start = performance.now();
+    const y = await engine.predict(x);
+    await y.data();
+    y.dispose();
+    return performance.now() - start;
+  };
+  for (let i = 0; i < warmup; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await once());
+  times.sort((a, b) => a - b);
+  return times[Math.floor(runs / 2)] as number;
+}
+
+/** `max |a - b| / max |b|` of two engines' outputs on `x`: the measure every netblocks parity check uses. */
+async function maxEngineDifference(a: InferenceEngine, b: InferenceEngine, x: tf.Tensor4D): Promise<number> {
+  const [ya, yb] = await Promise.all([a.predict(x), b.predict(x)]);
+  const [diff, scale] = tf.tidy(() => [tf.max(tf.abs(tf.sub(ya, yb))), tf.max(tf.abs(yb))]);
+  const result = ((await diff.data())[0] as number) / ((await scale.data())[0] as number);
+  tf.dispose([ya, yb, diff, scale]);
+  return result;
 }
 
 /**
@@ -58,32 +95,51 @@ export async function benchModels(models: string[], options: BenchOptions = {}):
   const batch = options.batch ?? 1;
   const runs = options.runs ?? 20;
   const warmup = options.warmup ?? 3;
+  const choice = options.engine ?? 'tfjs';
+  const threads = options.threads ?? 1;
   await initInferenceBackend(options.backend ?? 'wasm');
   const began = performance.now();
   const rows: BenchRow[] = [];
+  let engineName: EngineName = 'tfjs';
   for (const name of models) {
     const size = options.imageSize ?? defaultInputSize(name);
     const channels = options.channels ?? 3;
     const model = buildNamedModel(name, { ...options, imageSize: size, channels });
-    const x = tf.randomNormal([batch, size, size, channels], 0, 1, 'float32', 0);
+    const x = tf.randomNormal([batch, size, size, channels], 0, 1, 'float32', 0) as tf.Tensor4D;
     const optimized = options.optimized ? optimizeForInference(model) : undefined;
+    // Each model as it is (TF.js's model.predict, or its own export in onnxruntime), and the optimized one the same way.
+    const engines: InferenceEngine[] = [];
+    const engineOf = async (m: tf.LayersModel) => {
+      const engine = await createInferenceEngine(m, { engine: choice, threads, optimize: false });
+      engines.push(engine);
+      return engine;
+    };
     try {
-      const ms = await medianLatencyMs(model, x, runs, warmup);
+      const plainEngine = await engineOf(model);
+      engineName = plainEngine.engine;
+      const ms = await medianEngineMs(plainEngine, x, runs, warmup);
       const row: BenchRow = { model: name, inputShape: [size, size, channels], batch, ms, msPerImage: ms / batch };
       if (optimized) {
-        const optimizedMs = await medianLatencyMs(optimized, x, runs, warmup);
-        row.optimized = { ms: optimizedMs, msPerImage: optimizedMs / batch, speedup: ms / optimizedMs, maxRelativeDifference: maxRelativeDifference(optimized, model, x) };
+        const optimizedEngine = await engineOf(optimized);
+        const optimizedMs = await medianEngineMs(optimizedEngine, x, runs, warmup);
+        row.optimized = {
+          ms: optimizedMs,
+          msPerImage: optimizedMs / batch,
+          speedup: ms / optimizedMs,
+          maxRelativeDifference: await maxEngineDifference(optimizedEngine, plainEngine, x),
+        };
       }
       rows.push(row);
       const item = `${name} ${row.msPerImage.toFixed(2)} ms/image${row.optimized ? ` (optimized ${row.optimized.msPerImage.toFixed(2)})` : ''}`;
       options.onModel?.({ label: 'bench', done: rows.length, total: models.length, item, seconds: (performance.now() - began) / 1000 });
     } finally {
+      await Promise.all(engines.map((engine) => engine.dispose()));
       x.dispose();
       optimized?.dispose();
       model.dispose();
     }
   }
-  return { machine: machineDescription(), backend: tf.getBackend(), runs, warmup, models: rows };
+  return { machine: machineDescription(), backend: tf.getBackend(), engine: engineName, ...(engineName === 'tfjs' ? {} : { threads }), runs, warmup, models: rows };
 }
 
 /** The report as a text table: ms per batch and per image, and the optimized model's where measured. */
@@ -98,5 +154,6 @@ export function formatBenchReport(report: BenchReport): string {
     r.msPerImage.toFixed(2),
     ...(r.optimized ? [r.optimized.msPerImage.toFixed(2), `${r.optimized.speedup.toFixed(2)}x`, r.optimized.maxRelativeDifference.toExponential(1)] : withOptimized ? ['', '', ''] : []),
   ]);
-  return [`${report.machine}; median of ${report.runs} runs after ${report.warmup} warm-up runs`, '', ...formatTable(header, rows)].join('\n');
+  const engine = report.engine === 'tfjs' ? '' : `; ${report.engine}, ${report.threads} thread${report.threads === 1 ? '' : 's'}`;
+  return [`${report.machine}${engine}; median of ${report.runs} runs after ${report.warmup} warm-up runs`, '', ...formatTable(header, rows)].join('\n');
 }

@@ -4,6 +4,9 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../types.js';
+import { createInferenceEngineWith } from '../engine/create.js';
+import type { OnnxPlatform } from '../engine/platform.js';
+import { checkEngineChoice, type EngineChoice, type InferenceEngine } from '../engine/types.js';
 import { readImages, type ImageInput, type ImageReader } from './image-input.js';
 import { modelCard } from './model-card.js';
 import { preprocessImage } from './preprocess.js';
@@ -31,6 +34,15 @@ export interface ImageModelOptions {
   preprocessing?: Preprocessing;
   /** Images per forward pass. Default 16. */
   batchSize?: number;
+  /**
+   * What runs the network: `'tfjs'` (default: `model.predict` on TF.js's active backend, as
+   * before), `'onnxruntime'` (the model's ONNX export in onnxruntime-node, or onnxruntime-web in
+   * the browser entry; an error if it is not installed) or `'auto'` (onnxruntime when installed).
+   * Preprocessing and the softmax / top-k are the same code either way. onnxruntime builds its
+   * session once per call (an export and a graph optimization): give many images to one call, or
+   * use `createInferenceEngine` directly for a long-lived session.
+   */
+  engine?: EngineChoice;
 }
 
 /** Options of `classify`. */
@@ -63,29 +75,60 @@ function inputPlan(fn: string, model: tf.LayersModel, options: ImageModelOptions
   return { recipe, channels: c };
 }
 
-/** Runs `forward` on the preprocessed images, `batchSize` at a time, and returns each batch's rows. */
+/** Where `classify` and `embed` run: the platform's image reader, and its onnxruntime for `engine`. */
+export interface ImagePlatform {
+  reader: ImageReader;
+  onnx: OnnxPlatform;
+}
+
+/**
+ * Runs `network` (the model, or its feature part) on the preprocessed images, `batchSize` at a
+ * time, through the engine `options.engine` picks, then `post` (a tidy-safe op on the output), and
+ * returns each batch's rows.
+ */
 async function forwardImages(
   fn: string,
   model: tf.LayersModel,
+  network: tf.LayersModel,
   images: readonly ImageInput[],
-  reader: ImageReader,
+  platform: ImagePlatform,
   options: ImageModelOptions,
-  forward: (batch: tf.Tensor4D) => tf.Tensor2D,
+  post: (output: tf.Tensor) => tf.Tensor2D,
 ): Promise<Float32Array[]> {
   const { recipe, channels } = inputPlan(fn, model, options);
   const batchSize = positiveInteger(fn, 'batchSize', options.batchSize ?? 16);
-  const pixels = await readImages(images, reader, fn);
+  const choice = checkEngineChoice(fn, options.engine ?? 'tfjs');
+  const pixels = await readImages(images, platform.reader, fn);
   const size = recipe.crop.size;
   const rows: Float32Array[] = [];
-  for (let start = 0; start < pixels.length; start += batchSize) {
-    const chunk = pixels.slice(start, start + batchSize);
-    const batch = new Float32Array(chunk.length * size * size * channels);
-    chunk.forEach((image, i) => batch.set(preprocessImage(image, recipe, channels).data, i * size * size * channels));
-    const output = tf.tidy(() => forward(tf.tensor4d(batch, [chunk.length, size, size, channels])));
-    const [n, width] = output.shape;
-    const values = (await output.data()) as Float32Array;
-    output.dispose();
-    for (let i = 0; i < n; i++) rows.push(values.slice(i * width, (i + 1) * width));
+  // `optimize: false`: TF.js runs the caller's model as it is (optimizing it would copy every weight on every call).
+  const engine: InferenceEngine = await createInferenceEngineWith(platform.onnx, network, { engine: choice, optimize: false });
+  try {
+    for (let start = 0; start < pixels.length; start += batchSize) {
+      const chunk = pixels.slice(start, start + batchSize);
+      const batch = new Float32Array(chunk.length * size * size * channels);
+      chunk.forEach((image, i) => batch.set(preprocessImage(image, recipe, channels).data, i * size * size * channels));
+      const x = tf.tensor4d(batch, [chunk.length, size, size, channels]);
+      let y: tf.Tensor;
+      try {
+        y = await engine.predict(x);
+      } finally {
+        x.dispose();
+      }
+      let output: tf.Tensor2D | undefined;
+      try {
+        output = tf.tidy(() => post(y));
+      } finally {
+        // `post` may hand the output back as it is (a classifier that ends in a softmax).
+        if (output !== y) y.dispose();
+      }
+      const [n, width] = output.shape;
+      const values = (await output.data()) as Float32Array;
+      output.dispose();
+      for (let i = 0; i < n; i++) rows.push(values.slice(i * width, (i + 1) * width));
+    }
+  } finally {
+    await engine.dispose();
   }
   return rows;
 }
@@ -102,9 +145,9 @@ function topClasses(probabilities: Float32Array, k: number, labels: readonly str
   return order.slice(0, k).map((index) => ({ label: labels?.[index] ?? null, index, probability: probabilities[index] as number }));
 }
 
-/** `classify` for one reader; the platform entries export it bound (`Classify`). */
+/** `classify` on one platform; the platform entries export it bound (`Classify`). */
 export async function classifyWith(
-  reader: ImageReader,
+  platform: ImagePlatform,
   model: tf.LayersModel,
   images: ImageInput | readonly ImageInput[],
   options: ClassifyOptions = {},
@@ -120,10 +163,7 @@ export async function classifyWith(
   if (labels !== undefined && labels.length !== classes) throw new Error(`${fn}: \`labels\` has ${labels.length} names for ${classes} classes`);
   const k = Math.min(positiveInteger(fn, 'topk', options.topk ?? 5), classes);
   const softmax = !endsInSoftmax(model);
-  const rows = await forwardImages(fn, model, list, reader, options, (x) => {
-    const y = model.predict(x) as tf.Tensor2D;
-    return softmax ? tf.softmax(y) : y;
-  });
+  const rows = await forwardImages(fn, model, model, list, platform, options, (y) => (softmax ? tf.softmax(y as tf.Tensor2D) : (y as tf.Tensor2D)));
   const results = rows.map((row) => topClasses(row, k, labels));
   return batch ? results : (results[0] as Classification[]);
 }
@@ -144,15 +184,15 @@ function featureModel(model: tf.LayersModel): tf.LayersModel {
 const FEATURE_MODELS = new WeakMap<tf.LayersModel, tf.LayersModel>();
 
 /**
- * `embed` for one reader: the pooled features (what `numClasses: 0` returns, timm's pre-logits) of
+ * `embed` on one platform: the pooled features (what `numClasses: 0` returns, timm's pre-logits) of
  * each image, `[images, features]`. A model with a classifier is cut before its last Dense layer; a
- * model ending in a feature map is average-pooled.
+ * model ending in a feature map is average-pooled. With `engine: 'onnxruntime'` the cut model is
+ * what gets exported, so onnxruntime computes the same pre-logits.
  */
-export async function embedWith(reader: ImageReader, model: tf.LayersModel, images: ImageInput | readonly ImageInput[], options: ImageModelOptions = {}): Promise<tf.Tensor2D> {
+export async function embedWith(platform: ImagePlatform, model: tf.LayersModel, images: ImageInput | readonly ImageInput[], options: ImageModelOptions = {}): Promise<tf.Tensor2D> {
   const list = (Array.isArray(images) ? images : [images]) as readonly ImageInput[];
   const features = featureModel(model);
-  const rows = await forwardImages('embed', model, list, reader, options, (x) => {
-    const y = features.predict(x) as tf.Tensor;
+  const rows = await forwardImages('embed', model, features, list, platform, options, (y) => {
     if (y.rank === 4) return tf.mean(y, [1, 2]) as tf.Tensor2D;
     if (y.rank !== 2) throw new Error(`embed: the features must be [batch, features] or a feature map (got shape [${y.shape}])`);
     return y as tf.Tensor2D;

@@ -3,6 +3,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { NODE_ONNX_RUNTIME } from '../engine/node-runtime.js';
+import { checkEngineChoice, type EngineChoice } from '../engine/types.js';
 import { copyRows, joinShards, readBatch } from './batch.js';
 import { modelDirectoryFor } from './model-directory.js';
 import { PoolWorkerHandle } from './pool-worker-handle.js';
@@ -13,7 +15,7 @@ import { builtWorkerFile } from './worker-file.js';
 
 const BACKENDS: readonly PoolBackend[] = ['wasm', 'cpu'];
 
-function resolveOptions(options: InferencePoolOptions): Omit<WorkerSetup, 'modelDir'> & { workers: number } {
+function resolveOptions(options: InferencePoolOptions): Omit<WorkerSetup, 'modelDir' | 'engine'> & { workers: number; engine: EngineChoice } {
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) {
     throw new Error(`createInferencePool: workers must be a positive integer (got ${String(workers)})`);
@@ -24,7 +26,15 @@ function resolveOptions(options: InferencePoolOptions): Omit<WorkerSetup, 'model
   }
   const optimize = options.optimize ?? true;
   if (typeof optimize !== 'boolean') throw new Error(`createInferencePool: optimize must be a boolean (got ${JSON.stringify(optimize)})`);
-  return { workers, backend, optimize };
+  return { workers, backend, optimize, engine: checkEngineChoice('createInferencePool', options.engine ?? 'tfjs') };
+}
+
+/** The engine the workers run: onnxruntime-node is imported here first, so a missing one fails before any worker starts. */
+async function workerEngine(choice: EngineChoice): Promise<InferencePool['engine']> {
+  if (choice === 'tfjs') return 'tfjs';
+  if ((await NODE_ONNX_RUNTIME.load()) !== null) return 'onnxruntime-node';
+  if (choice === 'auto') return 'tfjs';
+  throw new Error("createInferencePool: engine 'onnxruntime' needs the onnxruntime-node package, which is not installed: `npm install onnxruntime-node`, or pass engine: 'auto' or 'tfjs'");
 }
 
 class WorkerInferencePool implements InferencePool {
@@ -35,6 +45,7 @@ class WorkerInferencePool implements InferencePool {
   constructor(
     private readonly handles: readonly PoolWorkerHandle[],
     readonly inputShape: readonly (number | null)[],
+    readonly engine: InferencePool['engine'],
   ) {}
 
   get workers(): number {
@@ -77,16 +88,17 @@ export async function startInferencePool(
   modelDirOrName: string,
   options: InferencePoolOptions = {},
 ): Promise<InferencePool> {
-  const { workers, ...settings } = resolveOptions(options);
+  const { workers, engine: choice, ...settings } = resolveOptions(options);
+  const engine = await workerEngine(choice);
   const model = await modelDirectoryFor(modelDirOrName, options.modelOptions);
-  const setup: WorkerSetup = { modelDir: model.dir, ...settings };
+  const setup: WorkerSetup = { modelDir: model.dir, ...settings, engine };
   const handles = Array.from(
     { length: workers },
     (_, i) => new PoolWorkerHandle(new Worker(workerFile, { workerData: setup }), `pool worker ${i + 1} of ${workers}`),
   );
   try {
     const [inputShape] = await Promise.all(handles.map((handle) => handle.ready));
-    return new WorkerInferencePool(handles, inputShape ?? []);
+    return new WorkerInferencePool(handles, inputShape ?? [], engine);
   } catch (error) {
     const reason = new Error('createInferencePool: another worker failed to start');
     await Promise.all(handles.map((handle) => handle.terminate(reason)));
@@ -101,7 +113,8 @@ export async function startInferencePool(
  * A pool of `workers` worker threads that each load the model `modelDirOrName` (a directory saved
  * by `saveModel`, or a registered model name, built once here with `modelOptions` so that every
  * worker has the same weights) on the `backend` (default wasm), optimized for inference unless
- * `optimize: false`, and share each batch given to `predict`. Close it with `close()`; an idle
+ * `optimize: false` (or as its ONNX export in onnxruntime-node with `engine: 'onnxruntime'`), and
+ * share each batch given to `predict`. Close it with `close()`; an idle
  * pool does not keep the process alive.
  */
 export function createInferencePool(modelDirOrName: string, options: InferencePoolOptions = {}): Promise<InferencePool> {

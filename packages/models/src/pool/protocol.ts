@@ -8,6 +8,8 @@ export interface WorkerSetup {
   backend: PoolBackend;
   /** Run `optimizeForInference` on the loaded model. */
   optimize: boolean;
+  /** `'onnxruntime-node'`: run the model's ONNX export there (1 thread) instead of TF.js. Default `'tfjs'`. */
+  engine?: 'onnxruntime-node' | 'tfjs';
 }
 
 /** Main thread -> worker: run the model on one shard. */

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { EngineChoice } from '../engine/types.js';
 import type { ModelOptions } from '../types.js';
 
 /** Backends a pool worker can run. Worker threads have no GPU, so these are the Node CPU backends. */
@@ -20,6 +21,13 @@ export interface InferencePoolOptions {
    * activations fused into the convs: same function, faster). Default `true`.
    */
   optimize?: boolean;
+  /**
+   * What each worker runs the model with: `'tfjs'` (default: TF.js on `backend`), `'onnxruntime'`
+   * (the model's ONNX export in onnxruntime-node, one intra-op thread per worker; an error if it is
+   * not installed) or `'auto'` (onnxruntime-node when installed). With onnxruntime, `backend` only
+   * loads the model and `optimize` does not apply (onnxruntime fuses the graph itself).
+   */
+  engine?: EngineChoice;
 }
 
 /** A batch as plain data: row-major values of a float32 tensor of `shape` (batch first). */
@@ -34,6 +42,8 @@ export interface InferencePool {
   readonly workers: number;
   /** The model's input shape, batch dimension `null` (e.g. `[null, 224, 224, 3]`). */
   readonly inputShape: readonly (number | null)[];
+  /** What the workers run the model with. */
+  readonly engine: 'onnxruntime-node' | 'tfjs';
   /**
    * Splits `x` along axis 0 into contiguous near-equal slices, one per worker (fewer when the batch
    * is smaller than the pool), runs them at once and returns the outputs concatenated in order, as
