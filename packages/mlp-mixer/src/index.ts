@@ -1,5 +1,9 @@
-export { checkGelu, gelu, GELU_APPROXIMATIONS, tokenMixing } from './op.js';
-export type { GeluApproximation, TokenMixingOptions, TokenMixingWeights } from './op.js';
+export { channelDense, checkGelu, gelu, GELU_APPROXIMATIONS, layerNorm, tokenMixing } from './op.js';
+export type { ChannelDenseActivation, GeluApproximation, LayerNormOptions, TokenMixingOptions, TokenMixingWeights } from './op.js';
+export { ChannelDense } from './channel-dense-layer.js';
+export type { ChannelDenseArgs } from './channel-dense-layer.js';
+export { LayerNorm } from './layer-norm-layer.js';
+export type { LayerNormArgs } from './layer-norm-layer.js';
 export { Gelu } from './gelu-layer.js';
 export type { GeluArgs } from './gelu-layer.js';
 export { resolveTokenMixingArgs, TokenMixing } from './token-mixing-layer.js';

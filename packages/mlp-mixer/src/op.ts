@@ -117,3 +117,64 @@ export function tokenMixing(x: tf.Tensor3D, weights: TokenMixingWeights, options
     return tf.transpose(tf.reshape(mixed, [n, c, tokens]), [0, 2, 1]);
   });
 }
+
+/** Options of `layerNorm`. */
+export interface LayerNormOptions {
+  /** Per-channel scale `[C]`. Default none (no scaling). */
+  gamma?: tf.Tensor1D;
+  /** Per-channel offset `[C]`. Default none (no offset). */
+  beta?: tf.Tensor1D;
+  /** Added to the variance. Default `1e-6` (the reference Mixers'). */
+  epsilon?: number;
+}
+
+/**
+ * Layer normalization over the last axis (Ba et al. 2016), `(x - mean) / sqrt(var + eps) * gamma
+ * + beta` with the biased variance: what `tf.layers.layerNormalization({ axis: -1 })` computes, in
+ * broadcasting kernels. TF.js's layer tiles the mean, the variance, gamma and beta to the full
+ * input shape before its batchNorm, and the wasm Tile kernel takes ~10 ms a call at Mixer-B size.
+ */
+export function layerNorm(x: tf.Tensor, options: LayerNormOptions = {}): tf.Tensor {
+  const epsilon = options.epsilon ?? 1e-6;
+  if (!(epsilon > 0)) throw new Error(`layerNorm: \`epsilon\` must be a positive number (got epsilon=${epsilon})`);
+  const channels = x.shape[x.rank - 1];
+  for (const [name, t] of [['gamma', options.gamma], ['beta', options.beta]] as const) {
+    if (t !== undefined && (t.rank !== 1 || t.shape[0] !== channels)) {
+      throw new Error(`layerNorm: \`${name}\` must be [${channels}] (got ${name}.shape=${shapeOf(t)})`);
+    }
+  }
+  return tf.tidy(() => {
+    const centered = tf.sub(x, tf.mean(x, -1, true));
+    const variance = tf.mean(tf.square(centered), -1, true);
+    let y = tf.mul(centered, tf.rsqrt(tf.add(variance, epsilon)));
+    if (options.gamma !== undefined) y = tf.mul(y, options.gamma);
+    if (options.beta !== undefined) y = tf.add(y, options.beta);
+    return y;
+  });
+}
+
+/** The activations `channelDense` runs inside its matmul kernel. */
+export type ChannelDenseActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid';
+
+/**
+ * A dense layer over the last axis of `x` `[..., C]` (the channel-mixing MLP's `fc1` / `fc2` on
+ * `[N, S, C]`): `x [M, C] x kernel [C, U] + bias` as one fused 2-D matmul, `M` every leading index.
+ * tf.layers' Dense on a rank-3 input first "transposes" its kernel by the identity permutation,
+ * which on wasm copies it: a new tensor each call, for which XNNPACK packs the weights again
+ * (about 1.4x the matmul's time at Mixer-B size). Here the kernel goes in as it is, so the packed
+ * weights are reused.
+ */
+export function channelDense(x: tf.Tensor, kernel: tf.Tensor2D, bias?: tf.Tensor1D, activation: ChannelDenseActivation = 'linear'): tf.Tensor {
+  const [inputs, units] = kernel.shape;
+  if (kernel.rank !== 2 || x.shape[x.rank - 1] !== inputs) {
+    throw new Error(`channelDense: \`kernel\` must be [C, U] with C=${x.shape[x.rank - 1]} (got kernel.shape=${shapeOf(kernel)})`);
+  }
+  if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== units)) {
+    throw new Error(`channelDense: \`bias\` must be [${units}] (got bias.shape=${shapeOf(bias)})`);
+  }
+  return tf.tidy(() => {
+    const rows = tf.reshape(x, [-1, inputs]) as tf.Tensor2D;
+    const y = tf.fused.matMul({ a: rows, b: kernel, bias, activation });
+    return tf.reshape(y, [...x.shape.slice(0, -1), units]);
+  });
+}

@@ -55,8 +55,8 @@ describe('the batch dimension', () => {
 });
 
 /** optimizeForInference's fused layers (NetblocksFusedConv2D, NetblocksActivation, RepVGG merged
- * into one conv) export too, and still give the original model's logits. */
-describe.each(['mobilenetv2_035', 'efficientnet_b0', 'repvgg_a0', 'xception'])('%s after optimizeForInference', (name) => {
+ * into one conv, the Mixer's NetblocksLayerNorm and NetblocksChannelDense) export too, and still give the original model's logits. */
+describe.each(['mobilenetv2_035', 'efficientnet_b0', 'repvgg_a0', 'xception', 'mixer_s32_224'])('%s after optimizeForInference', (name) => {
   it('exports to ONNX: onnxruntime-node matches the original model within 1e-4 relative', async () => {
     const size = Math.max(64, getModelInfo(name).minInputSize);
     const model = createModel(name, { numClasses: 10, inputShape: [size, size, 3] });

@@ -93,6 +93,25 @@ describe('optimizeForInference', () => {
     optimized.dispose();
   });
 
+  it("runs the Mixer's LayerNorms and rank-3 Dense layers as mlp-mixer's LayerNorm and ChannelDense, same names, weights and outputs", async () => {
+    const model = createModel('mixer_s32_224', { numClasses: 10, inputShape: [64, 64, 3] });
+    const optimized = optimizeForInference(model);
+    const classes = classesOf(optimized);
+    expect(classes).not.toContain('LayerNormalization');
+    expect(classes.filter((c) => c === 'NetblocksLayerNorm')).toHaveLength(classesOf(model).filter((c) => c === 'LayerNormalization').length);
+    // Every Dense but the head (on the pooled [N, C]) is a channel-MLP Dense on [N, S, C].
+    expect(classes.filter((c) => c === 'Dense')).toEqual(['Dense']);
+    expect(optimized.getLayer('blocks.0.mlp_channels.fc1').getClassName()).toBe('NetblocksChannelDense');
+    expect(optimized.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
+    expect(optimized.countParams()).toBe(model.countParams());
+    const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 5);
+    expectSameOutputs(model, optimized, x);
+    const loaded = await expectModelRoundTrip(optimized, x, 1e-5);
+    expect(classesOf(loaded)).toEqual(classes);
+    tf.dispose([x]);
+    [model, optimized, loaded].forEach((m) => m.dispose());
+  });
+
   it('leaves a conv whose output has other readers, and a shared layer, as they are', () => {
     const input = tf.input({ shape: [8, 8, 4] });
     const convLayer = tf.layers.conv2d({ filters: 4, kernelSize: 1, name: 'shared' });

@@ -44,6 +44,8 @@ const convertReshape: LayerConverter = (ctx) => {
 
 export const DENSE_CONVERTERS: Record<string, LayerConverter> = {
   Dense: convertDense,
+  // mlp-mixer's ChannelDense (optimizeForInference's, on rank >= 3): Dense's weights and config.
+  NetblocksChannelDense: convertDense,
   Flatten: convertFlatten,
   Reshape: convertReshape,
 };

@@ -88,4 +88,6 @@ const convertLayerNormalization: LayerConverter = (ctx) => {
 export const NORM_CONVERTERS: Record<string, LayerConverter> = {
   BatchNormalization: convertBatchNormalization,
   LayerNormalization: convertLayerNormalization,
+  // mlp-mixer's LayerNorm (optimizeForInference's): LayerNormalization's weights and config, axis -1.
+  NetblocksLayerNorm: convertLayerNormalization,
 };
