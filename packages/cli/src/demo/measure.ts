@@ -2,11 +2,11 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
-/** Median wall time in ms of `model.predict(x)` (with its result read back), after warm-up runs. */
-export async function medianLatencyMs(model: tf.LayersModel, x: tf.Tensor, runs = 30, warmup = 5): Promise<number> {
+/** Median wall time in ms of `predict()` with its result read back, after warm-up runs. */
+export async function medianPredictMs(predict: () => tf.Tensor | Promise<tf.Tensor>, runs = 30, warmup = 5): Promise<number> {
   const once = async () => {
     const start = performance.now();
-    const y = model.predict(x) as tf.Tensor;
+    const y = await predict();
     await y.data();
     y.dispose();
     return performance.now() - start;
@@ -16,6 +16,11 @@ export async function medianLatencyMs(model: tf.LayersModel, x: tf.Tensor, runs 
   for (let i = 0; i < runs; i++) times.push(await once());
   times.sort((a, b) => a - b);
   return times[Math.floor(runs / 2)] as number;
+}
+
+/** Median wall time in ms of `model.predict(x)` (with its result read back), after warm-up runs. */
+export function medianLatencyMs(model: tf.LayersModel, x: tf.Tensor, runs = 30, warmup = 5): Promise<number> {
+  return medianPredictMs(() => model.predict(x) as tf.Tensor, runs, warmup);
 }
 
 /** `max |a - b| / max |b|` of two models' outputs on `x`: the measure every netblocks parity check uses. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { optimizeForInference } from '@netblocks/models';
 import { createInferenceEngine, type EngineChoice, type EngineName, type InferenceEngine } from '@netblocks/models/node';
+import { medianPredictMs } from '../demo/measure.js';
 import { UsageError } from '../errors.js';
 import type { StepProgress } from '../progress.js';
 import type { TrainBackend } from '../train/config.js';
@@ -60,22 +61,6 @@ export interface BenchReport {
   models: BenchRow[];
 }
 
-/** Median wall time in ms of `engine.predict(x)` with its result read back, after warm-up runs. */
-async function medianEngineMs(engine: InferenceEngine, x: tf.Tensor4D, runs: number, warmup: number): Promise<number> {
-  const once = async () => {
-    const start = performance.now();
-    const y = await engine.predict(x);
-    await y.data();
-    y.dispose();
-    return performance.now() - start;
-  };
-  for (let i = 0; i < warmup; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await once());
-  times.sort((a, b) => a - b);
-  return times[Math.floor(runs / 2)] as number;
-}
-
 /** `max |a - b| / max |b|` of two engines' outputs on `x`: the measure every netblocks parity check uses. */
 async function maxEngineDifference(a: InferenceEngine, b: InferenceEngine, x: tf.Tensor4D): Promise<number> {
   const [ya, yb] = await Promise.all([a.predict(x), b.predict(x)]);
@@ -117,11 +102,11 @@ export async function benchModels(models: string[], options: BenchOptions = {}):
     try {
       const plainEngine = await engineOf(model);
       engineName = plainEngine.engine;
-      const ms = await medianEngineMs(plainEngine, x, runs, warmup);
+      const ms = await medianPredictMs(() => plainEngine.predict(x), runs, warmup);
       const row: BenchRow = { model: name, inputShape: [size, size, channels], batch, ms, msPerImage: ms / batch };
       if (optimized) {
         const optimizedEngine = await engineOf(optimized);
-        const optimizedMs = await medianEngineMs(optimizedEngine, x, runs, warmup);
+        const optimizedMs = await medianPredictMs(() => optimizedEngine.predict(x), runs, warmup);
         row.optimized = {
           ms: optimizedMs,
           msPerImage: optimizedMs / batch,
