@@ -3,16 +3,12 @@
 // FusedConv2D, convBnAct), against a naive Float64 conv and its hand-written gradient, on the cpu
 // backend and on wasm (with @netblocks/wasm-train's gradient kernels).
 import * as tf from '@tensorflow/tfjs';
-import { expectLayerRoundTrip, expectModelRoundTrip, expectNoLeakedTensors } from '@netblocks/test-utils';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { convBnAct } from '../src/conv-bn-act.js';
-import { convolve2d, type ConvPad } from '../src/convolve.js';
-import { registerDilatedGradients, spreadKernel } from '../src/dilated-gradients.js';
-import { DilatedConv2D } from '../src/layers/dilated-conv2d-layer.js';
-import { FusedConv2D } from '../src/layers/fused-conv2d-layer.js';
-import { profile } from '../src/profile/index.js';
 import {
   depthwiseGeometry,
+  expectLayerRoundTrip,
+  expectModelRoundTrip,
+  expectNoLeakedTensors,
+  loadWasmTrainKernels,
   maxAbsDifference,
   naiveConv,
   naiveConvGrads,
@@ -22,8 +18,14 @@ import {
   torchPads,
   type NaiveConvGeometry,
   type Pair,
-} from './helpers/naive-conv.js';
-import { loadWasmTrainKernels } from './helpers/wasm-train.js';
+} from '@netblocks/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convBnAct } from '../src/conv-bn-act.js';
+import { convolve2d, type ConvPad } from '../src/convolve.js';
+import { registerDilatedGradients, spreadKernel } from '../src/dilated-gradients.js';
+import { DilatedConv2D } from '../src/layers/dilated-conv2d-layer.js';
+import { FusedConv2D } from '../src/layers/fused-conv2d-layer.js';
+import { profile } from '../src/profile/index.js';
 
 const TOLERANCE = 1e-4;
 type Shape4 = [number, number, number, number];

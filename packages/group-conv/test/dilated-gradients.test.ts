@@ -1,9 +1,10 @@
 // Dilated grouped convs train: tf.grads through groupConv2d, for every strategy, equal the naive
 // Float64 grouped conv and its hand-written gradient, on cpu and on wasm (with @netblocks/wasm-train's
-// gradient kernels). The reference and the wasm loader are core's test helpers.
+// gradient kernels). The reference and the wasm loader are @netblocks/test-utils'.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  loadWasmTrainKernels,
   maxAbsDifference,
   naiveConv,
   naiveConvGrads,
@@ -13,8 +14,7 @@ import {
   torchPads,
   type NaiveConvGeometry,
   type Pair,
-} from '../../core/test/helpers/naive-conv.js';
-import { loadWasmTrainKernels } from '../../core/test/helpers/wasm-train.js';
+} from '@netblocks/test-utils';
 import { groupConv2d } from '../src/op.js';
 import { GROUP_CONV_STRATEGIES, type GroupConvStrategy } from '../src/strategies.js';
 

@@ -4,7 +4,8 @@ import { profile, type BlockFn } from '@netblocks/core';
 import { expectModelRoundTrip, expectNoLeakedTensors, expectTensorsClose, useBackend } from '@netblocks/test-utils';
 import '../src/register.js';
 import { resnextBottleneck, type ResNeXtBottleneckArgs } from '../src/resnext-bottleneck.js';
-import { naiveGroupConv, spreadTaps } from './naive.js';
+import { spreadTaps } from '@netblocks/test-utils';
+import { naiveGroupConv } from './naive.js';
 
 useBackend('cpu');
 

@@ -4,7 +4,8 @@ import { expectNoLeakedTensors, expectTensorsClose, useBackend } from '@netblock
 import { fusedMBConv, type FusedMBConvArgs } from '../src/fused-mbconv.js';
 import { invertedResidual, type InvertedResidualArgs } from '../src/inverted-residual.js';
 import '../src/register.js';
-import { randomizeBatchNorms, randomizeWeights, referenceBlock, relu6, spreadTaps, swish, weightsOf } from './reference.js';
+import { spreadTaps } from '@netblocks/test-utils';
+import { randomizeBatchNorms, randomizeWeights, referenceBlock, relu6, swish, weightsOf } from './reference.js';
 
 useBackend('cpu');
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { spreadTaps } from '@netblocks/test-utils';
 
 /** Gives every BatchNormalization layer of `model` non-trivial statistics, as a trained network has. */
 export function randomizeBatchNorms(model: tf.LayersModel, seed: number): void {
@@ -82,15 +83,3 @@ export function referenceBlock(x: tf.Tensor4D, w: WeightsByLayer, b: ReferenceBl
 export const swish = (t: tf.Tensor): tf.Tensor => tf.mul(t, tf.sigmoid(t));
 export const relu6 = (t: tf.Tensor): tf.Tensor => tf.minimum(tf.relu(t), 6);
 
-/**
- * The undilated kernel a dilated one stands for, written out tap by tap: `[kh, kw, ...]` becomes
- * `[d(kh-1)+1, d(kw-1)+1, ...]` with tap `(i, j)` at `(d i, d j)` and zeros between (the definition
- * of a dilated conv, independent of the library's own kernel spreading).
- */
-export function spreadTaps(kernel: tf.Tensor4D, d: number): tf.Tensor4D {
-  const [kh, kw, a, b] = kernel.shape;
-  const source = kernel.bufferSync();
-  const out = tf.buffer([d * (kh - 1) + 1, d * (kw - 1) + 1, a, b], 'float32');
-  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) out.set(source.get(i, j, p, q), d * i, d * j, p, q);
-  return out.toTensor() as tf.Tensor4D;
-}

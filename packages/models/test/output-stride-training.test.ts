@@ -10,9 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { cloneLayer, rewriteModel, spreadKernel, type RewriteRule } from '@netblocks/core';
 import { reparameterize } from '@netblocks/repvgg-reparam';
-import { randomizeBatchNorms, useBackend } from '@netblocks/test-utils';
+import { loadWasmTrainKernels, randomizeBatchNorms, useBackend } from '@netblocks/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWasmTrainKernels } from '../../core/test/helpers/wasm-train.js';
 import type { NetblocksModel } from '../src/build.js';
 import { efficientNet } from '../src/families/efficientnet.js';
 import { repvgg } from '../src/families/repvgg.js';

@@ -9,7 +9,8 @@ import { identityKernel } from '../src/op.js';
 import { repvggBlock } from '../src/repvgg-block.js';
 import { foldConvBatchNorm, reparameterize } from '../src/reparameterize.js';
 import '../src/register.js';
-import { blockModel, naiveGroupConv, naiveRepVGGBlock, randomizeBatchNorms, spreadTaps } from './helpers.js';
+import { spreadTaps } from '@netblocks/test-utils';
+import { blockModel, naiveGroupConv, naiveRepVGGBlock, randomizeBatchNorms } from './helpers.js';
 
 useBackend('cpu');
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormParamsOf, type BatchNormParams } from '@netblocks/core';
+import { spreadTaps } from '@netblocks/test-utils';
 import { repvggBlock } from '../src/repvgg-block.js';
 
 /**
@@ -47,19 +48,6 @@ export function naiveGroupConv(x: tf.Tensor4D, kernel: tf.Tensor4D, groups: numb
     outs.push(tf.conv2d(xg, kg, strides, [[0, 0], [pad, pad], [pad, pad], [0, 0]]));
   }
   return outs.length === 1 ? (outs[0] as tf.Tensor4D) : tf.concat(outs, 3);
-}
-
-/**
- * The undilated kernel a dilated one stands for, tap by tap: `[kh, kw, ...]` becomes
- * `[d(kh-1)+1, d(kw-1)+1, ...]` with tap `(i, j)` at `(d i, d j)`, zeros between (the definition of
- * a dilated conv).
- */
-export function spreadTaps(kernel: tf.Tensor4D, d: number): tf.Tensor4D {
-  const [kh, kw, a, b] = kernel.shape;
-  const source = kernel.bufferSync();
-  const out = tf.buffer([d * (kh - 1) + 1, d * (kw - 1) + 1, a, b], 'float32');
-  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) out.set(source.get(i, j, p, q), d * i, d * j, p, q);
-  return out.toTensor() as tf.Tensor4D;
 }
 
 /** The training-form block in inference mode from its layers' weights, written out branch by branch

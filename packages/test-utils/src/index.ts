@@ -5,3 +5,7 @@ export { useBackend } from './backend.js';
 export { randomizeBatchNorms } from './batch-norms.js';
 export { startHubServer } from './hub-server.js';
 export type { Fault, HubServer, LoggedRequest } from './hub-server.js';
+export { depthwiseGeometry, maxAbsDifference, naiveConv, naiveConvGrads, naiveOutShape, samePads, seededValues, torchPads } from './naive-conv.js';
+export type { NaiveConvGeometry, Pair } from './naive-conv.js';
+export { spreadTaps } from './spread-taps.js';
+export { loadWasmTrainKernels } from './wasm-train.js';
