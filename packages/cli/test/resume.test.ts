@@ -2,21 +2,13 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { maxRelativeDifference } from '@netblocks/test-utils';
+import { maxWeightsDifference } from '@netblocks/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint, train } from '../src/index.js';
 import { TINY_RUN } from './helpers/tiny-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'netblocks-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** The largest `max |a - b| / max |b|` over the two models' weights (BatchNorm statistics included). */
-function weightsDifference(a: tf.LayersModel, b: tf.LayersModel): number {
-  const wa = a.getWeights();
-  const wb = b.getWeights();
-  expect(wa.length).toBe(wb.length);
-  return Math.max(...wa.map((w, i) => maxRelativeDifference(w, wb[i] as tf.Tensor)));
-}
 
 describe('--resume ends where an uninterrupted run ends', () => {
   it('2 epochs straight == 1 epoch, stop, resume for the 2nd (weights, BatchNorm statistics, Adam state, schedule, shuffling, shifts)', async () => {
@@ -41,9 +33,9 @@ describe('--resume ends where an uninterrupted run ends', () => {
     expect(b.history.map((h) => h.epoch)).toEqual([2]);
     expect(b.history[0]?.loss).toBeCloseTo(a.history[1]?.loss as number, 5);
     expect(b.history[0]?.learningRate).toBe(a.history[1]?.learningRate);
-    expect(weightsDifference(b.model, a.model)).toBeLessThan(1e-5);
+    expect(maxWeightsDifference(b.model, a.model)).toBeLessThan(1e-5);
     // Not trivially equal: the second epoch moved the weights away from the checkpoint.
-    expect(weightsDifference(stopped?.model as tf.LayersModel, a.model)).toBeGreaterThan(1e-3);
+    expect(maxWeightsDifference(stopped?.model as tf.LayersModel, a.model)).toBeGreaterThan(1e-3);
     // The resumed run's evaluation is the uninterrupted one's.
     expect(b.evaluation.accuracy).toBe(a.evaluation.accuracy);
     tf.dispose(stopped?.optimizerWeights.map((w) => w.tensor));

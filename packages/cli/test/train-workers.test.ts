@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { classifierVariables, createModel } from '@netblocks/models';
-import { maxRelativeDifference } from '@netblocks/test-utils';
+import { maxWeightsDifference } from '@netblocks/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/load.js';
@@ -17,14 +17,6 @@ import { TINY_RUN } from './helpers/tiny-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'netblocks-train-workers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** The largest `max |a - b| / max |b|` over the two models' weights (BatchNorm statistics included). */
-function weightsDifference(a: tf.LayersModel, b: tf.LayersModel): number {
-  const wa = a.getWeights();
-  const wb = b.getWeights();
-  expect(wa.length).toBe(wb.length);
-  return Math.max(...wa.map((w, i) => maxRelativeDifference(w, wb[i] as tf.Tensor)));
-}
 
 describe('data-parallel training on worker threads', () => {
   let data: ImageSet;
@@ -65,7 +57,7 @@ describe('data-parallel training on worker threads', () => {
       await workers.close();
     }
     const lossDifference = Math.max(...localRecords.map((r, i) => Math.abs(r.loss - (parallelRecords[i] as EpochRecord).loss) / r.loss));
-    const weightDifference = weightsDifference(parallel, local);
+    const weightDifference = maxWeightsDifference(parallel, local);
     console.log(`2 workers vs 2 local shards: loss rel. diff ${lossDifference.toExponential(2)}, weights max rel. diff ${weightDifference.toExponential(2)}`);
     expect(lossDifference).toBeLessThan(1e-5);
     expect(weightDifference).toBeLessThan(1e-5);
@@ -75,7 +67,7 @@ describe('data-parallel training on worker threads', () => {
     const whole = build();
     const wholeOptimizer = new ArrayAdam(loop.learningRate);
     await trainEpochs(whole, wholeOptimizer, data, 10, { epoch: 0, step: 0 }, loop);
-    expect(weightsDifference(whole, local)).toBeGreaterThan(1e-4);
+    expect(maxWeightsDifference(whole, local)).toBeGreaterThan(1e-4);
     for (const m of [local, parallel, whole]) m.dispose();
     for (const o of [localOptimizer, parallelOptimizer, wholeOptimizer]) o.dispose();
   });
@@ -96,7 +88,7 @@ describe('data-parallel training on worker threads', () => {
     }
     expect(parallelRecords.map((r) => r.frozen)).toEqual([true, undefined]);
     expect(parallelRecords.map((r) => r.loss)).toEqual(localRecords.map((r) => r.loss));
-    expect(weightsDifference(parallel, local)).toBeLessThan(1e-5);
+    expect(maxWeightsDifference(parallel, local)).toBeLessThan(1e-5);
     for (const m of [local, parallel]) m.dispose();
     for (const o of [localOptimizer, parallelOptimizer]) o.dispose();
   });
@@ -130,7 +122,7 @@ describe('data-parallel training on worker threads', () => {
     expect(b.resumedFromEpoch).toBe(1);
     expect(b.config.workers).toBe(2);
     expect(b.history[0]?.loss).toBeCloseTo(a.history[1]?.loss as number, 5);
-    expect(weightsDifference(b.model, a.model)).toBeLessThan(1e-5);
+    expect(maxWeightsDifference(b.model, a.model)).toBeLessThan(1e-5);
     expect(b.evaluation.accuracy).toBe(a.evaluation.accuracy);
     const saved = await loadCheckpoint(straight);
     expect(saved?.state.config.workers).toBe(2);

@@ -1,4 +1,4 @@
-export { expectTensorsClose, maxRelativeDifference } from './tensors.js';
+export { expectTensorsClose, maxRelativeDifference, maxWeightsDifference } from './tensors.js';
 export { expectNoLeakedTensors } from './leaks.js';
 export { expectLayerRoundTrip, expectModelRoundTrip } from './serialization.js';
 export { useBackend } from './backend.js';

@@ -15,6 +15,14 @@ export function maxRelativeDifference(actual: tf.Tensor | ArrayLike<number>, exp
   return maxRef === 0 ? maxDiff : maxDiff / maxRef;
 }
 
+/** The largest `maxRelativeDifference` over two models' weights, in order (BatchNorm statistics included); their counts must match. */
+export function maxWeightsDifference(a: tf.LayersModel, b: tf.LayersModel): number {
+  const wa = a.getWeights();
+  const wb = b.getWeights();
+  expect(wa.length).toBe(wb.length);
+  return Math.max(...wa.map((w, i) => maxRelativeDifference(w, wb[i] as tf.Tensor)));
+}
+
 /**
  * Asserts equal shapes and values within `tolerance`, measured as max |a - b| / max |b|
  * (`relative`, default) or as max |a - b| (`absolute`).
