@@ -14,6 +14,7 @@ import { resnet } from '../src/families/resnet.js';
 import { loadTorchWeights, optimizeForInference, saveTorchWeights, type ModelOptions } from '../src/index.js';
 import { onnxModelOf } from '../src/onnx/export.js';
 import { onnxVersusTfjs } from './helpers/onnx-runtime.js';
+import { expectAtrousEquivalence } from './helpers/atrous.js';
 import { buildVariant, fixture } from './helpers/torch-parity.js';
 
 useBackend('wasm');
@@ -35,23 +36,6 @@ function loadStrictly(model: tf.LayersModel, checkpoint: Uint8Array): void {
   const report = loadTorchWeights(model, checkpoint);
   expect([report.missing, report.unexpected, report.mismatched]).toEqual([[], [], []]);
   expect(report.loaded.length).toBe(model.weights.length);
-}
-
-/**
- * The atrous identity (as output-stride.test.ts): without global pooling inside, the stride-8 map
- * sampled every 4 pixels is the stride-32 one; a weight loaded into the wrong place breaks it.
- */
-function expectAtrous(base: tf.LayersModel, dilated: tf.LayersModel, outputStride: 8 | 16, size: number): void {
-  tf.tidy(() => {
-    const x = tf.randomNormal([1, size, size, 3], 0, 1, 'float32', 7);
-    const coarse = base.predict(x) as tf.Tensor4D;
-    const fine = dilated.predict(x) as tf.Tensor4D;
-    const step = 32 / outputStride;
-    const [, h, w, c] = coarse.shape;
-    const sampled = tf.stridedSlice(fine, [0, 0, 0, 0], [1, h * step, w * step, c], [1, step, step, 1]);
-    expect(sampled.shape).toEqual(coarse.shape);
-    expect(maxRelativeDifference(sampled, coarse)).toBeLessThan(1e-4);
-  });
 }
 
 describe('PyTorch weights load strictly into stride-8 models', () => {
@@ -81,7 +65,7 @@ describe('PyTorch weights load strictly into stride-8 models', () => {
       expect(difference, layer.name).toBe(0);
       expected.dispose();
     }
-    expectAtrous(base, dilated, 8, 40);
+    expectAtrousEquivalence(base, dilated, 8, 40);
   });
 
   it("timm MobileNetV1 checkpoint (timm_mobilenetv1_tiny): strict into the stride-8 model, whose dilated depthwise convs are depthwise-sep's block's", () => {
@@ -107,7 +91,7 @@ describe('PyTorch weights load strictly into stride-8 models', () => {
     expect(dilatedLayers(dilated).map((l) => l.getClassName())).toEqual(Array(3).fill(cardinality > 1 ? 'NetblocksGroupConv2D' : 'NetblocksDilatedConv2D'));
     // And back: the dilated model saves the same state dict, bit for bit.
     expect(Buffer.from(saveTorchWeights(dilated)).equals(Buffer.from(checkpoint))).toBe(true);
-    expectAtrous(base, dilated, 8, 64);
+    expectAtrousEquivalence(base, dilated, 8, 64);
   });
 });
 

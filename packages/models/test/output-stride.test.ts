@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { maxRelativeDifference, useBackend } from '@netblocks/test-utils';
 import { resnet } from '../src/families/resnet.js';
 import { createModel, loadTorchWeights, optimizeForInference, saveTorchWeights, type NetblocksModel } from '../src/index.js';
+import { expectAtrousEquivalence } from './helpers/atrous.js';
 import { buildVariant } from './helpers/torch-parity.js';
 
 // timm's `output_stride` (dilated last stages). The expected dilations below are written out from
@@ -158,24 +159,6 @@ function transferWeights(base: tf.LayersModel, models: tf.LayersModel[]): void {
   }
 }
 
-/**
- * The atrous identity: without global pooling inside (no SE), the dilated network computes the
- * undilated one on a finer grid, so its last map sampled every `32 / outputStride` pixels is the
- * stride-32 map. A wrong rate anywhere (the first block of a dilated stage included) breaks it.
- */
-function expectAtrousEquivalence(base: tf.LayersModel, dilated: tf.LayersModel, outputStride: OutputStride): void {
-  tf.tidy(() => {
-    const x = tf.randomNormal([1, SIZE, SIZE, 3], 0, 1, 'float32', 7);
-    const coarse = base.predict(x) as tf.Tensor4D;
-    const fine = dilated.predict(x) as tf.Tensor4D;
-    const step = 32 / outputStride;
-    const [, h, w, c] = coarse.shape;
-    const sampled = tf.stridedSlice(fine, [0, 0, 0, 0], [1, h * step, w * step, c], [1, step, step, 1]);
-    expect(sampled.shape).toEqual(coarse.shape);
-    expect(maxRelativeDifference(sampled, coarse)).toBeLessThan(1e-4);
-  });
-}
-
 const built: tf.LayersModel[] = [];
 function build(name: string, options: Parameters<typeof createModel>[1]): NetblocksModel {
   const model = createModel(name, { inputShape: [SIZE, SIZE, 3], ...options });
@@ -246,8 +229,8 @@ describe('forward: the dilated networks compute the undilated ones on a finer gr
       randomizeBatchNorms(base, 11);
       const dilated = [featureMap(name, 16), featureMap(name, 8)] as const;
       transferWeights(base, [...dilated]);
-      expectAtrousEquivalence(base, dilated[0], 16);
-      expectAtrousEquivalence(base, dilated[1], 8);
+      expectAtrousEquivalence(base, dilated[0], 16, SIZE);
+      expectAtrousEquivalence(base, dilated[1], 8, SIZE);
     });
   }
 });
