@@ -60,7 +60,7 @@ export { CLASS_NAME_PREFIX, registerNetblocksClass } from './registration.js';
 export type { SerializableClass } from './registration.js';
 export { cloneLayer, findRewrites, isContainer, isInputNode, ModelGraph, rewriteModel } from './graph/index.js';
 export type { ClaimsLayers, GraphNode, GraphRewrite, RewriteRule } from './graph/index.js';
-export { ActivationLayer, DilatedConv2D, FusedConv2D, resolveDilatedConv2DArgs, resolveFusedConv2DArgs } from './layers/index.js';
+export { ActivationLayer, DilatedConv2D, FusedConv2D, lastAxisChannels, nhwcInputChannels, resolveDilatedConv2DArgs, resolveFusedConv2DArgs, singleInputShape } from './layers/index.js';
 export type {
   ActivationLayerArgs,
   DilatedConv2DArgs,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MacsReporter } from '@netblocks/core';
+import { lastAxisChannels, singleInputShape, type MacsReporter } from '@netblocks/core';
 import { channelDense, type ChannelDenseActivation } from './op.js';
 
 /** The arguments every TF.js layer takes: `name`, `trainable`, `inputShape`, `dtype`, ... */
@@ -47,16 +47,14 @@ export class ChannelDense extends tf.layers.Layer implements MacsReporter {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const channels = shape[shape.length - 1];
-    if (channels == null) throw new Error(`ChannelDense ${this.name}: the last axis must be known (got inputShape=${JSON.stringify(shape)})`);
+    const channels = lastAxisChannels('ChannelDense', this.name, inputShape);
     this.kernel = this.addWeight('kernel', [channels, this.units], 'float32', tf.initializers.glorotUniform({}));
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros());
     this.built = true;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleInputShape(inputShape);
     return [...shape.slice(0, -1), this.units];
   }
 
@@ -70,7 +68,7 @@ export class ChannelDense extends tf.layers.Layer implements MacsReporter {
 
   /** Multiply-adds per example: `C * U` for every leading position. */
   computeMacs(inputShape: tf.Shape | tf.Shape[]): number {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleInputShape(inputShape);
     const positions = shape.slice(1, -1).reduce((a: number, d) => a * (d ?? 1), 1);
     return positions * (shape[shape.length - 1] ?? 0) * this.units;
   }

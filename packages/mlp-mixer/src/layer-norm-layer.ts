@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { lastAxisChannels } from '@netblocks/core';
 import { layerNorm } from './op.js';
 
 /** The arguments every TF.js layer takes: `name`, `trainable`, `inputShape`, `dtype`, ... */
@@ -42,9 +43,7 @@ export class LayerNorm extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const channels = shape[shape.length - 1];
-    if (channels == null) throw new Error(`LayerNorm ${this.name}: the last axis must be known (got inputShape=${JSON.stringify(shape)})`);
+    const channels = lastAxisChannels('LayerNorm', this.name, inputShape);
     if (this.scale) this.gamma = this.addWeight('gamma', [channels], 'float32', tf.initializers.ones());
     if (this.center) this.beta = this.addWeight('beta', [channels], 'float32', tf.initializers.zeros());
     this.built = true;

@@ -3,6 +3,7 @@ import { convolve2d } from '../convolve.js';
 import { checkInitializer, makeInitializer, type InitializerName } from '../initializers.js';
 import { convOutputLength, positivePair, type SizePair } from '../math.js';
 import { convMacs, type MacsReporter } from '../profile/macs.js';
+import { nhwcInputChannels, singleInputShape } from './input-shape.js';
 
 const OWNER = 'NetblocksDilatedConv2D';
 
@@ -95,12 +96,7 @@ export class DilatedConv2D extends tf.layers.Layer implements MacsReporter {
   }
 
   private inputChannels(inputShape: tf.Shape | tf.Shape[]): number {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const channels = shape[3];
-    if (shape.length !== 4 || channels == null) {
-      throw new Error(`${OWNER} ${this.name}: needs an NHWC input with known channels (got inputShape=${JSON.stringify(inputShape)})`);
-    }
-    return channels;
+    return nhwcInputChannels(OWNER, this.name, inputShape);
   }
 
   private outputChannels(inChannels: number): number {
@@ -120,7 +116,7 @@ export class DilatedConv2D extends tf.layers.Layer implements MacsReporter {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleInputShape(inputShape);
     const { kernelSize, strides, dilationRate, padding } = this.resolved;
     const side = (i: 0 | 1): number | null => {
       const length = shape[i + 1];
