@@ -151,6 +151,7 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: ArrayAdam, d
     // and it does not move). A slower backbone scales its step, exactly Adam's step at that rate
     // (the step is proportional to the rate, the moments independent of it).
     const learning = variables.map((_, i) => i).filter((i) => !frozen || isHead[i]);
+    const learns = new Set(learning);
     const scales = variables.map((_, i) => (head.size === 0 || isHead[i] ? 1 : backboneLrScale));
     for (let s = 0; s < steps; s++) {
       const from = s * options.batchSize;
@@ -160,7 +161,6 @@ export async function trainEpochs(model: tf.LayersModel, optimizer: ArrayAdam, d
       const batch = batchArraysAt(data, order, from, size, options, random);
       // Frozen: the backbone runs as at inference (BatchNorm's running statistics, no dropout).
       const result = await shards.gradients(model, batch, { training: !frozen, learning, numClasses, labelSmoothing: options.labelSmoothing ?? 0 });
-      const learns = new Set(learning);
       const updates: ArrayUpdate[] = variables.map((variable, i) => ({
         variable,
         gradient: learns.has(i) ? result.gradients.subarray(layout.offsets[i], (layout.offsets[i] as number) + (layout.sizes[i] as number)) : null,
